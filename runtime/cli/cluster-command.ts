@@ -1,0 +1,88 @@
+// `loadgen cluster up|status|down`: the local control plane from the shell.
+import { Command, InvalidArgumentError } from "commander";
+import { clusterDown, clusterStatus, clusterUp, type ClusterStatus } from "../cluster/local-cluster.ts";
+
+const say = (line: string) => process.stderr.write(line + "\n");
+
+function fail(err: unknown): void {
+  process.stderr.write(`loadgen cluster: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exitCode = 1;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("expected a port number 1–65535");
+  return n;
+}
+
+export function formatStatus(s: ClusterStatus): string {
+  if (s.state === "stopped") return `local cluster: stopped (no cluster in ${s.dir}); start it with: loadgen cluster up`;
+  const lines = [
+    `local cluster: ${s.state}`,
+    `  server:     ${s.server}`,
+    `  kubeconfig: ${s.kubeconfig}`,
+    `  APF:        ${s.apf ? "on (as kube-apiserver ships)" : "off (--no-apf: no priority and fairness, no in-flight limits)"}`,
+    `  data dir:   ${s.dir}`,
+    "",
+    `  ${"COMPONENT".padEnd(24)}${"STATE".padEnd(9)}${"VERSION".padEnd(10)}${"PID".padEnd(9)}${"PORT".padEnd(7)}LOG`,
+    ...s.components.map(
+      (c) => `  ${c.name.padEnd(24)}${c.state.padEnd(9)}${c.version.padEnd(10)}${String(c.pid).padEnd(9)}${String(c.port).padEnd(7)}${c.logFile}`,
+    ),
+  ];
+  if (s.state === "crashed") {
+    lines.push("", "  A component has exited: see its log above. `loadgen cluster up` restarts the cluster from scratch.");
+  }
+  return lines.join("\n");
+}
+
+export function clusterCommand(): Command {
+  const cluster = new Command("cluster").description(
+    "a real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the KubeVirt CRDs",
+  );
+
+  cluster
+    .command("up")
+    .description("start the local cluster (builds the binaries from Go modules on first use) and print its kubeconfig path")
+    .option("--no-apf", "turn off API Priority and Fairness and the in-flight limits (to measure the ceiling)")
+    .option("--port <port>", "kube-apiserver port (default: a free port)", parsePort)
+    .option("--stage-timing <file>", "YAML file with the simulated KubeVirt phase delays (default: $LOADGEN_STAGE_TIMING or controlplane/manifests/stages/timing.yaml)")
+    .action(async (opts: { apf: boolean; port?: number; stageTiming?: string }) => {
+      try {
+        const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, log: say });
+        say(`${up.alreadyRunning ? "local cluster already running" : "local cluster started"}; use it with:`);
+        process.stdout.write(`export KUBECONFIG=${up.kubeconfig}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  cluster
+    .command("status")
+    .description("show the local cluster's components, versions, ports, pids, logs and kubeconfig path")
+    .option("--json", "print the status as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      try {
+        const s = await clusterStatus();
+        process.stdout.write((opts.json ? JSON.stringify(s, null, 2) : formatStatus(s)) + "\n");
+        // Scripts can tell a crashed cluster apart from a running one.
+        if (s.state === "crashed") process.exitCode = 3;
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  cluster
+    .command("down")
+    .description("stop the processes `up` started and remove the cluster's data dir")
+    .action(async () => {
+      try {
+        const before = await clusterStatus();
+        await clusterDown({ log: say });
+        say(before.state === "stopped" ? "local cluster was not running" : "local cluster stopped and its data dir removed");
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  return cluster;
+}

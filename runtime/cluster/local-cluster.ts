@@ -1,0 +1,345 @@
+// The local control plane behind `loadgen cluster`: real etcd, kube-apiserver,
+// kube-controller-manager and kube-scheduler, plus kwok standing in for
+// kubelets and KubeVirt's controllers, on 127.0.0.1. Up and down are
+// idempotent; a failed `up` stops whatever it had started.
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import { apiserverArgs, apiserverReady } from "./apiserver.ts";
+import { ensureBinaries, type Binaries } from "./build.ts";
+import { componentHealthy, controllerManagerArgs } from "./controller-manager.ts";
+import { installCrds } from "./crds.ts";
+import { etcdArgs, etcdHealthy } from "./etcd.ts";
+import { currentStageTiming, kwokArgs, kwokHealthy, writeKwokConfig } from "./kwok.ts";
+import { writeKubeconfig } from "./kubeconfig.ts";
+import { acquireLock } from "./lock.ts";
+import { clusterDir, clusterPaths, type ClusterPaths } from "./paths.ts";
+import { generatePki, type Pki } from "./pki.ts";
+import { LOOPBACK, pickPorts } from "./ports.ts";
+import { processState, startProcess, stopProcess } from "./processes.ts";
+import { waitReady } from "./readiness.ts";
+import { schedulerArgs } from "./scheduler.ts";
+import { COMPONENT_ORDER, readState, writeState, type ClusterState, type ComponentName, type ComponentRecord } from "./state.ts";
+
+export { BuildError } from "./build.ts";
+export { GoToolchainMissingError } from "./go-toolchain.ts";
+export { PortInUseError } from "./ports.ts";
+export { ComponentStartError } from "./readiness.ts";
+
+export interface ClusterUpOptions {
+  /** API Priority and Fairness and the in-flight limits, as kube-apiserver ships them (default true). */
+  apf?: boolean;
+  /** Progress lines (builds, starts); default: silent. */
+  log?: (line: string) => void;
+  /** kube-apiserver's port; default: a free port. */
+  port?: number;
+  /** Stage timing file; default $LOADGEN_STAGE_TIMING, else controlplane/manifests/stages/timing.yaml. */
+  stageTiming?: string;
+  /** Extra command-line flags per component, appended last (e.g. feature gates). */
+  extraArgs?: Partial<Record<ComponentName, string[]>>;
+  /** Cluster dir; default $LOADGEN_CLUSTER_DIR or ~/.local/share/loadgen/cluster. */
+  dir?: string;
+}
+
+export interface ComponentInfo {
+  name: ComponentName;
+  pid: number;
+  port: number;
+  version: string;
+  logFile: string;
+}
+
+export interface ClusterInfo {
+  kubeconfig: string;
+  server: string;
+  dir: string;
+  apf: boolean;
+  stageTimingFile: string;
+  components: ComponentInfo[];
+  /** True when `up` found the cluster already running and left it as it was. */
+  alreadyRunning: boolean;
+}
+
+export type ComponentStatus = ComponentInfo & { state: "running" | "crashed" };
+
+export interface ClusterStatus {
+  /** stopped: no cluster recorded; running: every component up; crashed: at least one has exited. */
+  state: "running" | "stopped" | "crashed";
+  dir: string;
+  kubeconfig?: string;
+  server?: string;
+  apf?: boolean;
+  components: ComponentStatus[];
+}
+
+/** Where `cluster up` writes the admin kubeconfig. */
+export function localKubeconfigPath(dir: string = clusterDir()): string {
+  return clusterPaths(dir).kubeconfig;
+}
+
+const noop = () => {};
+
+function info(state: ClusterState, dir: string, alreadyRunning: boolean): ClusterInfo {
+  return {
+    kubeconfig: state.kubeconfig,
+    server: state.server,
+    dir,
+    apf: state.apf,
+    stageTimingFile: state.stageTimingFile,
+    components: COMPONENT_ORDER.flatMap((n) => {
+      const c = state.components[n];
+      return c ? [{ name: c.name, pid: c.pid, port: c.port, version: c.version, logFile: c.logFile }] : [];
+    }),
+    alreadyRunning,
+  };
+}
+
+/** Stops the recorded components in reverse start order. */
+async function stopAll(state: ClusterState): Promise<void> {
+  for (const name of [...COMPONENT_ORDER].reverse()) {
+    const c = state.components[name];
+    if (c) await stopProcess(c);
+  }
+}
+
+/** Removes what `up` put in the cluster dir (and the dir, if that leaves it empty). */
+async function removeClusterDir(p: ClusterPaths): Promise<void> {
+  for (const path of [p.state, p.kubeconfig, p.pki, p.etcdData, p.logs, p.kwokConfig]) {
+    await rm(path, { recursive: true, force: true });
+  }
+  try {
+    await rmdir(p.dir);
+  } catch {
+    // not empty (the lock file, or files that are not ours): leave it
+  }
+}
+
+async function loadPki(p: ClusterPaths): Promise<{ ca: Buffer; token: string }> {
+  const ca = await readFile(join(p.pki, "ca.crt"));
+  const token = (await readFile(p.tokenFile, "utf8")).split(",")[0]!;
+  return { ca, token };
+}
+
+/** Starts one component and waits for it; the record is in `state` (and on disk) before the wait. */
+async function startComponent(
+  state: ClusterState,
+  p: ClusterPaths,
+  name: ComponentName,
+  binary: string,
+  args: string[],
+  version: string,
+  port: number,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<ComponentRecord> {
+  const logFile = join(p.logs, `${name}.log`);
+  const rec: ComponentRecord = { ...startProcess(name, binary, args, logFile), name, version, port };
+  state.components[name] = rec;
+  await writeState(p.state, state);
+  await waitReady(rec, ready, timeoutMs);
+  log(`  ${name} ${version} ready (pid ${rec.pid}, port ${port}, log ${logFile})`);
+  return rec;
+}
+
+function kubernetesArgs(name: ComponentName, base: string[], extra: ClusterUpOptions["extraArgs"]): string[] {
+  return [...base, ...(extra?.[name] ?? [])];
+}
+
+async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOptions, log: (line: string) => void): Promise<ClusterState> {
+  const apf = opts.apf ?? true;
+  const timing = currentStageTiming(opts.stageTiming);
+  const ports = await pickPorts(
+    ["kube-apiserver", "etcd-client", "etcd-peer", "kube-controller-manager", "kube-scheduler", "kwok"] as const,
+    opts.port !== undefined ? { "kube-apiserver": opts.port } : {},
+  );
+
+  await removeClusterDir(p);
+  await mkdir(p.logs, { recursive: true });
+  const pki: Pki = await generatePki(p.pki);
+  const server = `https://${LOOPBACK}:${ports["kube-apiserver"]}`;
+  await writeKubeconfig(p.kubeconfig, server, pki);
+  await writeKwokConfig(p.kwokConfig, timing);
+
+  const state: ClusterState = {
+    formatVersion: 1,
+    createdAt: new Date().toISOString(),
+    server,
+    kubeconfig: p.kubeconfig,
+    apf,
+    stageTimingFile: timing.file,
+    stageTimingHash: timing.hash,
+    ports,
+    components: {},
+  };
+  const v = bins.versions;
+  const extra = opts.extraArgs;
+  try {
+    log(`starting the local cluster in ${p.dir}`);
+    await startComponent(state, p, "etcd", bins.etcd,
+      kubernetesArgs("etcd", etcdArgs({ dataDir: p.etcdData, clientPort: ports["etcd-client"], peerPort: ports["etcd-peer"] }), extra),
+      v.etcd!, ports["etcd-client"], () => etcdHealthy(ports["etcd-client"]), 60_000, log);
+    await startComponent(state, p, "kube-apiserver", bins.kubeApiserver,
+      kubernetesArgs("kube-apiserver", apiserverArgs({ pki, port: ports["kube-apiserver"], etcdClientPort: ports["etcd-client"], apf }), extra),
+      v.kubernetes!, ports["kube-apiserver"], () => apiserverReadyWithPki(server, pki),
+      120_000, log);
+    const crds = await installCrds({ server, ca: await readFile(pki.caCert), token: pki.adminToken });
+    log(`  KubeVirt CRDs established: ${crds.join(", ")}`);
+    // KCM and the scheduler need only the apiserver: start both, then wait.
+    const kcm = startComponent(state, p, "kube-controller-manager", bins.kubeControllerManager,
+      kubernetesArgs("kube-controller-manager", controllerManagerArgs({ pki, kubeconfig: p.kubeconfig, port: ports["kube-controller-manager"] }), extra),
+      v.kubernetes!, ports["kube-controller-manager"], () => componentHealthy(ports["kube-controller-manager"]), 90_000, log);
+    const sched = startComponent(state, p, "kube-scheduler", bins.kubeScheduler,
+      kubernetesArgs("kube-scheduler", schedulerArgs({ kubeconfig: p.kubeconfig, port: ports["kube-scheduler"] }), extra),
+      v.kubernetes!, ports["kube-scheduler"], () => componentHealthy(ports["kube-scheduler"]), 90_000, log);
+    const results = await Promise.allSettled([kcm, sched]);
+    for (const r of results) if (r.status === "rejected") throw r.reason;
+    await startComponent(state, p, "kwok", bins.kwok,
+      kubernetesArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: ports.kwok }), extra),
+      v.kwok!, ports.kwok, () => kwokHealthy(ports.kwok), 60_000, log);
+  } catch (err) {
+    // Leave no stray process; keep the logs for the error message's pointers.
+    await stopAll(state);
+    await rm(p.state, { force: true });
+    throw err;
+  }
+  return state;
+}
+
+async function apiserverReadyWithPki(server: string, pki: Pki): Promise<boolean> {
+  return apiserverReady(server, await readFile(pki.caCert), pki.adminToken);
+}
+
+/** Restarts one component of a running cluster with new arguments (APF or stage timing changed). */
+async function restartComponent(
+  state: ClusterState,
+  p: ClusterPaths,
+  name: ComponentName,
+  args: string[],
+  ready: () => Promise<boolean>,
+  log: (line: string) => void,
+): Promise<void> {
+  const old = state.components[name]!;
+  await stopProcess(old);
+  await startComponent(state, p, name, old.binary, args, old.version, old.port, ready, 120_000, log);
+}
+
+/**
+ * Starts the local cluster, or returns the running one. Builds the binaries
+ * first if the cache lacks them. If a previous cluster has a crashed
+ * component, it is stopped and a fresh cluster started.
+ */
+export async function clusterUp(options: ClusterUpOptions = {}): Promise<ClusterInfo> {
+  const log = options.log ?? noop;
+  const p = clusterPaths(options.dir ?? clusterDir());
+  const release = await acquireLock(p.lock, log);
+  try {
+    const existing = await readState(p.state);
+    if (existing) {
+      const crashed = COMPONENT_ORDER.filter((n) => existing.components[n] && processState(existing.components[n]!) !== "running");
+      const missing = COMPONENT_ORDER.filter((n) => !existing.components[n]);
+      if (crashed.length === 0 && missing.length === 0) {
+        return await reconcileRunning(existing, p, options, log);
+      }
+      log(`the recorded cluster is not whole (${[...crashed.map((n) => `${n} exited`), ...missing.map((n) => `${n} never started`)].join(", ")}); restarting it from scratch`);
+      await stopAll(existing);
+      await rm(p.state, { force: true });
+    }
+    // Build before touching anything: a failed build leaves no process and no state.
+    const bins = await ensureBinaries(log);
+    const state = await startFresh(p, bins, options, log);
+    log(`cluster is up: kubeconfig ${state.kubeconfig} (server ${state.server})`);
+    return info(state, p.dir, false);
+  } finally {
+    release();
+  }
+}
+
+async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: ClusterUpOptions, log: (line: string) => void): Promise<ClusterInfo> {
+  let changed = false;
+  const apf = options.apf ?? true;
+  if (apf !== state.apf) {
+    log(`restarting kube-apiserver with API Priority and Fairness ${apf ? "on" : "off"}`);
+    const pki = await loadPkiFiles(p);
+    state.apf = apf;
+    await restartComponent(state, p, "kube-apiserver",
+      kubernetesArgs("kube-apiserver", apiserverArgs({ pki, port: state.ports["kube-apiserver"]!, etcdClientPort: state.ports["etcd-client"]!, apf }), options.extraArgs),
+      () => apiserverReadyWithPki(state.server, pki), log);
+    changed = true;
+  }
+  const timing = currentStageTiming(options.stageTiming);
+  if (timing.hash !== state.stageTimingHash) {
+    log(`restarting kwok with the stage timings from ${timing.file}`);
+    await writeKwokConfig(p.kwokConfig, timing);
+    state.stageTimingFile = timing.file;
+    state.stageTimingHash = timing.hash;
+    await restartComponent(state, p, "kwok",
+      kubernetesArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: state.ports.kwok! }), options.extraArgs),
+      () => kwokHealthy(state.ports.kwok!), log);
+    changed = true;
+  }
+  await writeState(p.state, state);
+  log(`${changed ? "cluster updated" : "cluster is already up"}: kubeconfig ${state.kubeconfig} (server ${state.server})`);
+  return info(state, p.dir, true);
+}
+
+/** The Pki paths of a running cluster (files written by generatePki). */
+async function loadPkiFiles(p: ClusterPaths): Promise<Pki> {
+  const f = (n: string) => join(p.pki, n);
+  const { token } = await loadPki(p);
+  return {
+    dir: p.pki, caCert: f("ca.crt"), caKey: f("ca.key"), servingCert: f("apiserver.crt"), servingKey: f("apiserver.key"),
+    adminCert: f("admin.crt"), adminKey: f("admin.key"), saKey: f("sa.key"), saPub: f("sa.pub"), tokenFile: p.tokenFile, adminToken: token,
+  };
+}
+
+/** Each recorded component's state; "stopped" when no cluster is recorded. */
+export async function clusterStatus(options: { dir?: string } = {}): Promise<ClusterStatus> {
+  const p = clusterPaths(options.dir ?? clusterDir());
+  const state = await readState(p.state);
+  if (!state) return { state: "stopped", dir: p.dir, components: [] };
+  const components: ComponentStatus[] = info(state, p.dir, true).components.map((c) => ({
+    ...c,
+    state: processState(state.components[c.name]!) === "running" ? "running" : "crashed",
+  }));
+  const whole = components.length === COMPONENT_ORDER.length && components.every((c) => c.state === "running");
+  return { state: whole ? "running" : "crashed", dir: p.dir, kubeconfig: state.kubeconfig, server: state.server, apf: state.apf, components };
+}
+
+/** Stops exactly the processes `up` started (by pid) and removes the cluster dir. Safe to repeat. */
+export async function clusterDown(options: { dir?: string; log?: (line: string) => void } = {}): Promise<void> {
+  const log = options.log ?? noop;
+  const p = clusterPaths(options.dir ?? clusterDir());
+  if (!existsSync(p.dir)) return;
+  const release = await acquireLock(p.lock, log);
+  try {
+    const state = await readState(p.state);
+    if (state) {
+      await stopAll(state);
+      log(`stopped ${Object.keys(state.components).join(", ")}`);
+    }
+    await removeClusterDir(p);
+  } finally {
+    release();
+    try {
+      await rmdir(p.dir);
+    } catch {
+      // not empty: not ours to remove
+    }
+  }
+}
+
+/**
+ * The kubeconfig of the local cluster, starting it when it is not up. Used
+ * by `loadgen run` when no kubeconfig is configured; it says what it does.
+ */
+export async function ensureLocalCluster(log: (line: string) => void): Promise<string> {
+  const status = await clusterStatus();
+  if (status.state === "running" && status.kubeconfig) {
+    log(`no kubeconfig configured: using the local loadgen cluster (${status.server}, kubeconfig ${status.kubeconfig})`);
+    return status.kubeconfig;
+  }
+  log("no kubeconfig configured: starting the local loadgen cluster (as `loadgen cluster up` would)");
+  const up = await clusterUp({ log });
+  return up.kubeconfig;
+}

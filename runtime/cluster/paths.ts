@@ -1,0 +1,41 @@
+// Where the local cluster keeps things: built binaries in a per-user cache
+// (shared by every checkout and by CI re-runs), cluster state in a per-user
+// data dir, and the Go wrapper modules / manifests inside this repository.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Cache root for built binaries: $LOADGEN_CACHE_DIR, else $XDG_CACHE_HOME/loadgen, else ~/.cache/loadgen. */
+export function cacheDir(): string {
+  if (process.env.LOADGEN_CACHE_DIR) return process.env.LOADGEN_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "loadgen");
+}
+
+/** The cluster's data dir (state, pki, etcd data, logs, kubeconfig): $LOADGEN_CLUSTER_DIR, else ~/.local/share/loadgen/cluster. */
+export function clusterDir(): string {
+  if (process.env.LOADGEN_CLUSTER_DIR) return process.env.LOADGEN_CLUSTER_DIR;
+  const base = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  return join(base, "loadgen", "cluster");
+}
+
+/** The repository's controlplane/ dir (Go wrapper modules and manifests). */
+export const controlplaneDir: string = fileURLToPath(new URL("../../controlplane/", import.meta.url));
+
+export const manifestsDir: string = join(controlplaneDir, "manifests");
+
+/** Files inside the cluster dir, named in one place. */
+export function clusterPaths(dir: string = clusterDir()) {
+  return {
+    dir,
+    state: join(dir, "state.json"),
+    lock: join(dir, "up.lock"),
+    kubeconfig: join(dir, "kubeconfig"),
+    pki: join(dir, "pki"),
+    etcdData: join(dir, "etcd-data"),
+    logs: join(dir, "logs"),
+    kwokConfig: join(dir, "kwok.yaml"),
+    tokenFile: join(dir, "pki", "tokens.csv"),
+  };
+}
+export type ClusterPaths = ReturnType<typeof clusterPaths>;
