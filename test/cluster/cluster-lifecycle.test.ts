@@ -1,0 +1,119 @@
+// `loadgen cluster up` / status, against the shared local cluster: what a
+// user checks after starting it.
+import { request } from "node:https";
+import { ApiextensionsV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { clusterStatus, clusterUp } from "../../runtime/cluster/local-cluster.ts";
+import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "../../runtime/cluster/components.ts";
+import { localKubeConfig, useLocalCluster } from "../fixtures/local-cluster.ts";
+
+/** GET a path with the kubeconfig's credentials; returns status, headers and body. */
+async function rawGet(kc: KubeConfig, path: string) {
+  const opts: import("node:https").RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const url = new URL(path, kc.getCurrentCluster()!.server);
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const req = request(url, { ...opts, method: "GET" }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("cluster up writes a kubeconfig that reaches /readyz over verified TLS", async () => {
+  const kc = await localKubeConfig();
+  const r = await rawGet(kc, "/readyz");
+  assert.is(r.status, 200);
+  assert.is(r.body.trim(), "ok");
+  assert.ok(kc.getCurrentCluster()!.server.startsWith("https://127.0.0.1:"), "serves on loopback");
+});
+
+test("the apiserver reports the pinned Kubernetes release", async () => {
+  const kc = await localKubeConfig();
+  const v = await kc.makeApiClient(VersionApi).getCode();
+  assert.is(v.gitVersion, KUBERNETES_VERSION);
+});
+
+test("status lists every component running, with version, pid, port and log file", async () => {
+  await useLocalCluster();
+  const s = await clusterStatus();
+  assert.is(s.state, "running");
+  assert.equal(
+    s.components.map((c) => c.name),
+    ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"],
+  );
+  for (const c of s.components) {
+    assert.is(c.state, "running", `${c.name} runs`);
+    assert.ok(c.pid > 0 && c.port > 0, `${c.name} has a pid and a port`);
+    assert.ok(c.logFile.endsWith(`${c.name}.log`), `${c.name} logs to a file named after it`);
+  }
+  const versions = Object.fromEntries(s.components.map((c) => [c.name, c.version]));
+  assert.equal(versions, {
+    etcd: ETCD_VERSION,
+    "kube-apiserver": KUBERNETES_VERSION,
+    "kube-controller-manager": KUBERNETES_VERSION,
+    "kube-scheduler": KUBERNETES_VERSION,
+    kwok: KWOK_VERSION,
+  });
+});
+
+test("a second cluster up returns the running cluster without restarting anything", async () => {
+  await useLocalCluster();
+  const before = await clusterStatus();
+  const again = await clusterUp({ apf: before.apf });
+  assert.ok(again.alreadyRunning);
+  assert.equal(
+    again.components.map((c) => c.pid),
+    before.components.map((c) => c.pid),
+  );
+});
+
+test("API Priority and Fairness is on, as kube-apiserver ships it", async () => {
+  const kc = await localKubeConfig();
+  const s = await clusterStatus();
+  if (s.apf === false) {
+    // Someone started the shared cluster with --no-apf; nothing to check.
+    return;
+  }
+  const r = await rawGet(kc, "/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations");
+  assert.is(r.status, 200);
+  const names = (JSON.parse(r.body).items as { metadata: { name: string } }[]).map((i) => i.metadata.name);
+  for (const level of ["exempt", "global-default", "workload-low"]) assert.ok(names.includes(level), `priority level ${level}`);
+  // Requests are classified by APF: the apiserver says which flow schema took them.
+  assert.ok(r.headers["x-kubernetes-pf-flowschema-uid"], "APF classified the request");
+});
+
+test("the KubeVirt CRDs carry KubeVirt's names, short names, scope, versions and subresources", async () => {
+  const kc = await localKubeConfig();
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const want: Record<string, { shortNames: string[]; versions: string[]; storage: string; subresources: string[] }> = {
+    "virtualmachineinstances.kubevirt.io": { shortNames: ["vmi", "vmis"], versions: ["v1", "v1alpha3"], storage: "v1", subresources: [] },
+    "virtualmachines.kubevirt.io": { shortNames: ["vm", "vms"], versions: ["v1", "v1alpha3"], storage: "v1", subresources: ["status"] },
+    "virtualmachineinstancereplicasets.kubevirt.io": {
+      shortNames: ["vmirs", "vmirss"], versions: ["v1", "v1alpha3"], storage: "v1", subresources: ["scale", "status"],
+    },
+    "virtualmachinepools.pool.kubevirt.io": {
+      shortNames: ["vmpool", "vmpools"], versions: ["v1alpha1", "v1beta1"], storage: "v1beta1", subresources: ["scale", "status"],
+    },
+  };
+  for (const [name, w] of Object.entries(want)) {
+    const crd = await api.readCustomResourceDefinition({ name });
+    assert.is(crd.spec.scope, "Namespaced", `${name} scope`);
+    assert.equal(crd.spec.names.shortNames, w.shortNames, `${name} short names`);
+    assert.equal(crd.spec.names.categories, ["all"], `${name} categories`);
+    assert.equal(crd.spec.versions.map((v) => v.name).sort(), w.versions, `${name} versions`);
+    assert.ok(crd.spec.versions.every((v) => v.served), `${name} serves every version`);
+    assert.is(crd.spec.versions.find((v) => v.storage)!.name, w.storage, `${name} storage version`);
+    for (const v of crd.spec.versions) {
+      assert.equal(Object.keys(v.subresources ?? {}).sort(), w.subresources, `${name} ${v.name} subresources`);
+    }
+    const established = crd.status?.conditions?.find((c) => c.type === "Established");
+    assert.is(established?.status, "True", `${name} is Established`);
+  }
+});
+
+test.run();
