@@ -46,12 +46,50 @@ test("engine.view() with a filter merges only matching tag sets", () => {
   assert.is(engine.view(checks, { scenario: "none" }), undefined);
 });
 
-test("engine.view() returns a fresh sink that does not alias the series", () => {
+test("engine.view() of an untracked view returns a fresh sink that does not alias the series", () => {
   const { metrics, tags, engine } = setup();
   const c = metrics.register("c", "counter");
   engine.add(c, tags.empty, 1);
   engine.view(c)!.add(100);
   assert.is(engine.view(c)!.aggregate("count", 1), 1);
+});
+
+test("engine.track() keeps a sub-metric view current, including samples from before it was tracked", () => {
+  const { metrics, tags, engine } = setup();
+  const dur = metrics.register("d", "trend");
+  const burst = tags.empty.with("scenario", "burst");
+  engine.add(dur, burst.with("verb", "get"), 1);
+  engine.add(dur, tags.empty.with("scenario", "steady"), 100);
+  const tracked = engine.track(dur, { scenario: "burst" });
+  assert.is(engine.track(dur, { scenario: "burst" }), tracked, "idempotent");
+  engine.add(dur, burst.with("verb", "list"), 3);
+  engine.add(dur, burst.with("verb", "get"), 2);
+  engine.add(dur, tags.empty.with("scenario", "steady"), 200);
+  assert.is(engine.view(dur, { scenario: "burst" }), tracked);
+  assert.equal(tracked.summaryValues(0), { avg: 2, min: 1, med: 2, max: 3, "p(90)": 2.8, "p(95)": 2.9 });
+  assert.is(engine.view(dur)!.aggregate("count", 0), 5, "untracked views still see everything");
+});
+
+test("engine.track() of the whole metric and engine.merge() keep tracked views in step", () => {
+  const a = setup();
+  const b = setup();
+  const ca = a.metrics.register("c", "counter");
+  const cb = b.metrics.register("c", "counter");
+  const total = a.engine.track(ca);
+  const onlyX = a.engine.track(ca, { k: "x" });
+  a.engine.add(ca, a.tags.empty.with("k", "x"), 1);
+  b.engine.add(cb, b.tags.empty.with("k", "x"), 10);
+  b.engine.add(cb, b.tags.empty.with("k", "y"), 100);
+  a.engine.merge(b.engine.snapshot());
+  assert.is(total.aggregate("count", 1), 111);
+  assert.is(onlyX.aggregate("count", 1), 11);
+});
+
+test("engine.view() of a tracked view without samples is undefined", () => {
+  const { metrics, engine } = setup();
+  const c = metrics.register("c", "counter");
+  engine.track(c, { k: "v" });
+  assert.is(engine.view(c, { k: "v" }), undefined);
 });
 
 test("engine.view() of a metric without samples is undefined", () => {

@@ -4,7 +4,7 @@
  * several workers or runner pods can be merged into one.
  */
 import type { Metric, MetricRegistry, MetricType, ValueType } from "./metric.ts";
-import type { TagRegistry, TagSet } from "./tags.ts";
+import { tagKey, type TagRegistry, type TagSet } from "./tags.ts";
 import { createSink, sinkFromJSON, type Sink, type SinkState } from "./sink.ts";
 import type { Output, SampleRecord } from "../output/types.ts";
 
@@ -27,6 +27,10 @@ export class MetricsEngine {
   readonly tags: TagRegistry;
   /** `#sinks[metric.id][tags.id]`; rows are kept packed (filled with undefined) so lookups stay fast array loads. */
   readonly #sinks: Array<Array<Sink | undefined> | undefined> = [];
+  /** `#extras[metric.id][tags.id]`: the tracked views that tag set feeds (see `track`). */
+  readonly #extras: Array<Array<Sink[] | undefined> | undefined> = [];
+  /** Tracked views per metric id, keyed by the filter's canonical text. */
+  readonly #tracked: Array<Map<string, { filter: Readonly<Record<string, string>>; sink: Sink }> | undefined> = [];
   readonly #outputs: Output[] = [];
   #buffer: SampleRecord[] = [];
 
@@ -41,6 +45,8 @@ export class MetricsEngine {
     let sink = row === undefined ? undefined : row[tags.id];
     if (sink === undefined) sink = this.#createSink(metric, tags);
     sink.add(value);
+    const extras = this.#extras[metric.id]?.[tags.id];
+    if (extras !== undefined) for (let i = 0; i < extras.length; i++) extras[i]!.add(value);
     if (this.#outputs.length !== 0) this.#buffer.push({ metric, tags, value, time: Date.now() });
   }
 
@@ -50,10 +56,40 @@ export class MetricsEngine {
   }
 
   /**
-   * A fresh sink merging every tag set of `metric` (only those matching `filter` when given): the metric's total, or
-   * a sub-metric such as `checks{scenario:burst}`. Undefined when no tag set matches.
+   * The merge of every tag set of `metric` (only those matching `filter` when given): the metric's total, or a
+   * sub-metric such as `checks{scenario:burst}`. Undefined when no tag set matches. Treat it as read-only: for a
+   * tracked (metric, filter) it is the live tracked sink; otherwise it is merged afresh, at a cost that grows with the
+   * number of tag sets (a few ms per trend series with thousands of samples).
    */
   view(metric: Metric, filter?: Readonly<Record<string, string>>): Sink | undefined {
+    const tracked = this.#tracked[metric.id]?.get(tagKey(filter ?? {}));
+    if (tracked !== undefined) return tracked.sink.isEmpty() ? undefined : tracked.sink;
+    return this.#merged(metric, filter);
+  }
+
+  /**
+   * Keeps a view of (metric, filter) up to date sample by sample from now on, so `view()` of it costs nothing; meant
+   * for what is read repeatedly, such as threshold keys (k6 feeds sub-metric sinks the same way). Idempotent; existing
+   * samples are merged in once. Each tracked view matching a tag set adds one sink update to that set's `add`.
+   */
+  track(metric: Metric, filter: Readonly<Record<string, string>> = {}): Sink {
+    let byKey = this.#tracked[metric.id];
+    if (byKey === undefined) {
+      while (this.#tracked.length < metric.id) this.#tracked.push(undefined);
+      byKey = this.#tracked[metric.id] = new Map();
+    }
+    const key = tagKey(filter);
+    const existing = byKey.get(key);
+    if (existing !== undefined) return existing.sink;
+    const sink = this.#merged(metric, filter) ?? createSink(metric.type);
+    byKey.set(key, { filter: { ...filter }, sink });
+    for (const { tags } of this.seriesOf(metric)) {
+      if (tags.matches(filter)) this.#extrasOf(metric, tags).push(sink);
+    }
+    return sink;
+  }
+
+  #merged(metric: Metric, filter: Readonly<Record<string, string>> | undefined): Sink | undefined {
     const row = this.#sinks[metric.id];
     if (row === undefined) return undefined;
     let merged: Sink | undefined;
@@ -105,7 +141,9 @@ export class MetricsEngine {
       if (metric === undefined) throw new Error(`metrics snapshot has samples for undefined metric "${series.metric}"`);
       const tags = this.tags.intern(series.tags);
       const sink = this.sinkOf(metric, tags) ?? this.#createSink(metric, tags);
-      sink.merge(sinkFromJSON(series.sink));
+      const incoming = sinkFromJSON(series.sink);
+      sink.merge(incoming);
+      for (const extra of this.#extras[metric.id]?.[tags.id] ?? []) extra.merge(incoming);
     }
   }
 
@@ -132,6 +170,21 @@ export class MetricsEngine {
     while (row.length <= tags.id) row.push(undefined);
     const sink = createSink(metric.type);
     row[tags.id] = sink;
+    const tracked = this.#tracked[metric.id];
+    if (tracked !== undefined) {
+      for (const view of tracked.values()) if (tags.matches(view.filter)) this.#extrasOf(metric, tags).push(view.sink);
+    }
     return sink;
+  }
+
+  /** The (created on demand) list of tracked sinks fed by (metric, tags). */
+  #extrasOf(metric: Metric, tags: TagSet): Sink[] {
+    let row = this.#extras[metric.id];
+    if (row === undefined) {
+      while (this.#extras.length < metric.id) this.#extras.push(undefined);
+      row = this.#extras[metric.id] = [];
+    }
+    while (row.length <= tags.id) row.push(undefined);
+    return (row[tags.id] ??= []);
   }
 }

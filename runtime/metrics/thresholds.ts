@@ -168,6 +168,8 @@ export class ThresholdSet {
     let abort = false;
     for (const def of this.definitions) {
       const metric = engine.metrics.get(def.metric);
+      // Tracking makes every later evaluation O(1) instead of a merge over all tag sets.
+      if (metric !== undefined) engine.track(metric, def.filter);
       let sink = metric === undefined ? undefined : engine.view(metric, def.filter);
       if (sink === undefined && metric !== undefined && final) sink = createSink(metric.type);
       const skip = sink === undefined || (!final && sink.isEmpty());
