@@ -1,3 +1,5 @@
+// Wrapper module: builds etcd's server from go.etcd.io/etcd/server/v3 (its own
+// go.mod has local replaces, so `go install …@version` is refused).
 module loadgen.local/controlplane/etcd
 
 go 1.26.0

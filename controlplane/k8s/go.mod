@@ -1,3 +1,7 @@
+// Wrapper module: builds kube-apiserver, kube-controller-manager and
+// kube-scheduler (one multi-call binary, see main.go) from k8s.io/kubernetes
+// through the Go module proxy. The replace block pins k/k's staging modules,
+// which k/k itself requires at v0.0.0 (see bump.sh, which regenerates it).
 module loadgen.local/controlplane/k8s
 
 go 1.26.0

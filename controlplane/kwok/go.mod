@@ -1,3 +1,6 @@
+// Wrapper module: pins kwok (built as the `tool` below) and everything it
+// depends on through go.sum, and holds printstages, which prints kwok's stock
+// node and pod Stages.
 module loadgen.local/controlplane/kwok
 
 go 1.26.0

@@ -1,5 +1,6 @@
 // `loadgen cluster up|status|down`: the local control plane from the shell.
 import { Command, InvalidArgumentError } from "commander";
+import { ensureBinaries } from "../cluster/build.ts";
 import { clusterDown, clusterStatus, clusterUp, type ClusterStatus } from "../cluster/local-cluster.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
@@ -19,10 +20,11 @@ export function formatStatus(s: ClusterStatus): string {
   if (s.state === "stopped") return `local cluster: stopped (no cluster in ${s.dir}); start it with: loadgen cluster up`;
   const lines = [
     `local cluster: ${s.state}`,
-    `  server:     ${s.server}`,
-    `  kubeconfig: ${s.kubeconfig}`,
-    `  APF:        ${s.apf ? "on (as kube-apiserver ships)" : "off (--no-apf: no priority and fairness, no in-flight limits)"}`,
-    `  data dir:   ${s.dir}`,
+    `  server:       ${s.server}`,
+    `  kubeconfig:   ${s.kubeconfig}`,
+    `  APF:          ${s.apf ? "on (as kube-apiserver ships)" : "off (--no-apf: no priority and fairness, no in-flight limits)"}`,
+    `  stage timing: ${s.stageTimingFile}`,
+    `  data dir:     ${s.dir}`,
     "",
     `  ${"COMPONENT".padEnd(24)}${"STATE".padEnd(9)}${"VERSION".padEnd(10)}${"PID".padEnd(9)}${"PORT".padEnd(7)}LOG`,
     ...s.components.map(
@@ -49,8 +51,21 @@ export function clusterCommand(): Command {
     .action(async (opts: { apf: boolean; port?: number; stageTiming?: string }) => {
       try {
         const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, log: say });
-        say(`${up.alreadyRunning ? "local cluster already running" : "local cluster started"}; use it with:`);
+        const what = !up.alreadyRunning ? "local cluster started" : up.restarted.length ? "local cluster updated" : "local cluster already running";
+        say(`${what}; use it with:`);
         process.stdout.write(`export KUBECONFIG=${up.kubeconfig}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  cluster
+    .command("build")
+    .description("build the control-plane binaries from their Go modules into the cache, or confirm they are there (CI runs this before the tests)")
+    .action(async () => {
+      try {
+        const bins = await ensureBinaries(say);
+        for (const [name, path] of Object.entries(bins)) if (typeof path === "string") process.stdout.write(`${name}\t${path}\n`);
       } catch (err) {
         fail(err);
       }

@@ -56,8 +56,10 @@ export interface ClusterInfo {
   apf: boolean;
   stageTimingFile: string;
   components: ComponentInfo[];
-  /** True when `up` found the cluster already running and left it as it was. */
+  /** True when `up` found the cluster already running (possibly restarting one component, see `restarted`). */
   alreadyRunning: boolean;
+  /** Components a re-run of `up` restarted to apply changed options (APF, stage timing). */
+  restarted: ComponentName[];
 }
 
 export type ComponentStatus = ComponentInfo & { state: "running" | "crashed" };
@@ -69,6 +71,7 @@ export interface ClusterStatus {
   kubeconfig?: string;
   server?: string;
   apf?: boolean;
+  stageTimingFile?: string;
   components: ComponentStatus[];
 }
 
@@ -79,7 +82,7 @@ export function localKubeconfigPath(dir: string = clusterDir()): string {
 
 const noop = () => {};
 
-function info(state: ClusterState, dir: string, alreadyRunning: boolean): ClusterInfo {
+function info(state: ClusterState, dir: string, alreadyRunning: boolean, restarted: ComponentName[] = []): ClusterInfo {
   return {
     kubeconfig: state.kubeconfig,
     server: state.server,
@@ -91,6 +94,7 @@ function info(state: ClusterState, dir: string, alreadyRunning: boolean): Cluste
       return c ? [{ name: c.name, pid: c.pid, port: c.port, version: c.version, logFile: c.logFile }] : [];
     }),
     alreadyRunning,
+    restarted,
   };
 }
 
@@ -256,7 +260,7 @@ export async function clusterUp(options: ClusterUpOptions = {}): Promise<Cluster
 }
 
 async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: ClusterUpOptions, log: (line: string) => void): Promise<ClusterInfo> {
-  let changed = false;
+  const restarted: ComponentName[] = [];
   const apf = options.apf ?? true;
   if (apf !== state.apf) {
     log(`restarting kube-apiserver with API Priority and Fairness ${apf ? "on" : "off"}`);
@@ -265,9 +269,11 @@ async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: C
     await restartComponent(state, p, "kube-apiserver",
       kubernetesArgs("kube-apiserver", apiserverArgs({ pki, port: state.ports["kube-apiserver"]!, etcdClientPort: state.ports["etcd-client"]!, apf }), options.extraArgs),
       () => apiserverReadyWithPki(state.server, pki), log);
-    changed = true;
+    restarted.push("kube-apiserver");
   }
-  const timing = currentStageTiming(options.stageTiming);
+  // Without an explicit file, keep the one the cluster runs with, re-read:
+  // editing it and running `cluster up` again applies the new timings.
+  const timing = currentStageTiming(options.stageTiming ?? process.env.LOADGEN_STAGE_TIMING ?? state.stageTimingFile);
   if (timing.hash !== state.stageTimingHash) {
     log(`restarting kwok with the stage timings from ${timing.file}`);
     await writeKwokConfig(p.kwokConfig, timing);
@@ -276,11 +282,11 @@ async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: C
     await restartComponent(state, p, "kwok",
       kubernetesArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: state.ports.kwok! }), options.extraArgs),
       () => kwokHealthy(state.ports.kwok!), log);
-    changed = true;
+    restarted.push("kwok");
   }
   await writeState(p.state, state);
-  log(`${changed ? "cluster updated" : "cluster is already up"}: kubeconfig ${state.kubeconfig} (server ${state.server})`);
-  return info(state, p.dir, true);
+  log(`${restarted.length ? `cluster updated (restarted ${restarted.join(", ")})` : "cluster is already up"}: kubeconfig ${state.kubeconfig} (server ${state.server})`);
+  return info(state, p.dir, true, restarted);
 }
 
 /** The Pki paths of a running cluster (files written by generatePki). */
@@ -303,7 +309,7 @@ export async function clusterStatus(options: { dir?: string } = {}): Promise<Clu
     state: processState(state.components[c.name]!) === "running" ? "running" : "crashed",
   }));
   const whole = components.length === COMPONENT_ORDER.length && components.every((c) => c.state === "running");
-  return { state: whole ? "running" : "crashed", dir: p.dir, kubeconfig: state.kubeconfig, server: state.server, apf: state.apf, components };
+  return { state: whole ? "running" : "crashed", dir: p.dir, kubeconfig: state.kubeconfig, server: state.server, apf: state.apf, stageTimingFile: state.stageTimingFile, components };
 }
 
 /** Stops exactly the processes `up` started (by pid) and removes the cluster dir. Safe to repeat. */
