@@ -84,7 +84,7 @@ export class ThresholdConfigError extends Error {
 export const SUPPORTED_AGGREGATIONS: Readonly<Record<MetricType, readonly Aggregation[]>> = {
   counter: ["count", "rate"],
   gauge: ["value", "min", "max"],
-  rate: ["rate"],
+  rate: ["rate", "count"],
   trend: ["avg", "min", "med", "max", "p", "count"],
 };
 

@@ -1,0 +1,136 @@
+import { Command } from "commander";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { prepareRun } from "../execution/prepare-run.ts";
+import { executeRun, type RunResult } from "../execution/execute-run.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { createOutput } from "../output/registry.ts";
+import { renderTextSummary } from "../output/summary/render-text.ts";
+import type { Output } from "../output/types.ts";
+import { InvalidOptionsError } from "../errors.ts";
+import { ProgressDisplay } from "./progress.ts";
+import { collect, envPair, positiveInt } from "./run-flags.ts";
+import { reportError } from "./report-error.ts";
+
+interface RunFlags {
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+  env: Record<string, string>;
+  includeSystemEnvVars?: boolean;
+  summaryExport?: string;
+  out: string[];
+  quiet?: boolean;
+  thresholds: boolean;
+  summary: boolean;
+  color: boolean;
+}
+
+/** `loadgen run SCRIPT`: runs a scenario and exits 0, or 99 when a threshold failed (see runtime/exit-codes.ts). */
+export function runCommand(): Command {
+  return new Command("run")
+    .description("run a scenario")
+    .argument("<script>", "scenario file (.ts or .js)")
+    .option("-u, --vus <n>", "VUs (replaces the script's execution options)", positiveInt("--vus"))
+    .option("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options)")
+    .option("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations"))
+    .option("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {})
+    .option("--include-system-env-vars", "also pass this process's environment to __ENV (off by default: shared scenarios must not read your credentials)")
+    .option("--summary-export <file>", "write the end-of-test summary as JSON")
+    .option("-o, --out <output>", "stream every sample to an output, e.g. json=samples.ndjson (repeatable)", collect, [])
+    .option("-q, --quiet", "no progress display")
+    .option("--no-thresholds", "do not judge thresholds (never exit 99)")
+    .option("--no-summary", "do not print the end-of-test summary")
+    .option("--no-color", "no colour in the summary")
+    .action(async (script: string, flags: RunFlags) => {
+      process.exitCode = await runAction(script, flags);
+      // Sockets or timers a scenario left behind must not keep the process (and CI) waiting.
+      setImmediate(() => process.exit());
+    });
+}
+
+async function runAction(script: string, flags: RunFlags): Promise<number> {
+  const stderr = (line: string) => process.stderr.write(line + "\n");
+  const interrupt = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      stderr("loadgen: stopping (teardown and summary follow; press Ctrl-C again to quit at once)");
+      interrupt.abort();
+    } else process.exit(ExitCode.externalAbort);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let outputs: Output[];
+  try {
+    outputs = flags.out.map((spec) => createOutput(spec));
+  } catch (e) {
+    return reportError(new InvalidOptionsError([(e as Error).message]));
+  }
+  const env = { ...(flags.includeSystemEnvVars ? (process.env as Record<string, string>) : {}), ...flags.env };
+  const progress = process.stdout.isTTY && !flags.quiet ? new ProgressDisplay(process.stdout) : undefined;
+  // Lines written while the progress block is on screen would be overwritten: clear it first.
+  const log = (line: string) => {
+    progress?.clear();
+    stderr(line);
+  };
+
+  let result: RunResult;
+  try {
+    const prepared = await prepareRun({
+      scriptPath: script,
+      cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
+      env,
+      log,
+    });
+    if (!flags.quiet) {
+      const names = prepared.options.scenarios.map((s) => `${s.name} (${s.executor})`).join(", ");
+      stderr(`loadgen: run ${prepared.runId}: ${path.relative(process.cwd(), prepared.bundle.entryPath) || script}, scenarios: ${names}`);
+    }
+    result = await executeRun(prepared, {
+      noThresholds: !flags.thresholds,
+      outputs,
+      log,
+      signal: interrupt.signal,
+      onProgress: progress && ((p, ms) => progress.render(p, ms)),
+    });
+  } catch (e) {
+    progress?.clear();
+    return reportError(e);
+  }
+  progress?.clear();
+  writeResults(result, flags);
+  if (result.abortReason) stderr(`loadgen: run stopped early: ${result.abortReason}`);
+  if (result.exitCode === ExitCode.thresholdsFailed) {
+    stderr(`loadgen: thresholds failed: ${result.thresholds.failedKeys.join(", ")}`);
+  }
+  return result.exitCode;
+}
+
+/** The summary on stdout (or what handleSummary returned), --summary-export, and files handleSummary named. */
+function writeResults(result: RunResult, flags: RunFlags): void {
+  if (flags.summaryExport) writeFile(flags.summaryExport, JSON.stringify(result.summary, null, 2) + "\n");
+  if (result.handleSummary) {
+    for (const [target, content] of Object.entries(result.handleSummary)) {
+      if (target === "stdout") process.stdout.write(content);
+      else if (target === "stderr") process.stderr.write(content);
+      else writeFile(target, content);
+    }
+    return;
+  }
+  if (!flags.summary) return;
+  process.stdout.write(renderTextSummary(result.summary, { color: flags.color && !!process.stdout.isTTY }) + "\n");
+  if (result.errors.length) {
+    process.stdout.write("\n  iteration errors:\n");
+    for (const e of result.errors.slice(0, 10)) {
+      process.stdout.write(`    ${String(e.count).padStart(6)} × ${e.name}: ${e.message}${e.location ? ` (${e.location})` : ""}\n`);
+    }
+  }
+}
+
+function writeFile(file: string, content: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, content);
+}

@@ -1,0 +1,183 @@
+import { randomBytes } from "node:crypto";
+import { bundleScenario, type ScenarioBundle } from "../bundle/bundle.ts";
+import { StackMapper } from "../bundle/source-map.ts";
+import { stdlibGuestSources } from "../bundle/stdlib-guest.ts";
+import { resolveOptions, type CliOverrides, type ResolvedOptions } from "../config/options.ts";
+import { InvalidOptionsError, ScriptError } from "../errors.ts";
+import { registerBuiltinMetrics, type BuiltinMetrics } from "../metrics/builtin.ts";
+import { MetricsEngine } from "../metrics/engine.ts";
+import { MetricRegistry } from "../metrics/metric.ts";
+import { TagRegistry } from "../metrics/tags.ts";
+import { ThresholdConfigError, ThresholdSet } from "../metrics/thresholds.ts";
+import { formatGuestError } from "../vu/guest-error.ts";
+import { buildPrelude } from "../vu/guest-prelude.ts";
+import { buildHostTable } from "../vu/host-table.ts";
+import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
+import { WasmPool } from "../vu/wasm-pool.ts";
+import type { ExecutionView, HostModule, HostModuleInstance, RunContext } from "../../stdlib/host-module.ts";
+import { stdlibModules } from "../../stdlib/modules.ts";
+import { displayPath } from "../bundle/display-path.ts";
+
+/** What a run is prepared from. */
+export interface PrepareOptions {
+  readonly scriptPath: string;
+  readonly cli: CliOverrides;
+  /** What scripts see as `__ENV`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Prints one line for the user (stderr). */
+  readonly log: (line: string) => void;
+  /** The stdlib modules to offer; the full stdlib unless a test narrows it. */
+  readonly modules?: readonly HostModule[];
+  readonly runId?: string;
+}
+
+/** A scenario bundled, its modules opened and its init code run once: ready to plan and execute, or to inspect. */
+export interface PreparedRun {
+  readonly runId: string;
+  readonly bundle: ScenarioBundle;
+  readonly options: ResolvedOptions;
+  readonly thresholds: ThresholdSet;
+  readonly metrics: MetricRegistry;
+  readonly tags: TagRegistry;
+  readonly engine: MetricsEngine;
+  readonly builtins: BuiltinMetrics;
+  /** The VU that evaluated the options and runs setup, teardown and handleSummary (k6's init VU). */
+  readonly initVu: VirtualUser;
+  /** Functions the script exports. */
+  readonly exported: ReadonlySet<string>;
+  /** Creates scenario VU number `id` (1-based). */
+  createVu(id: number): Promise<VirtualUser>;
+  /** Mutable wiring the executing run fills in: the execution view and the abort request. */
+  readonly wiring: RunWiring;
+  readonly moduleInstances: readonly HostModuleInstance[];
+  readonly controller: AbortController;
+}
+
+/** Late-bound parts of the RunContext: the scheduler that provides them exists only once the run executes. */
+export interface RunWiring {
+  execution: ExecutionView;
+  abortRequested: string | undefined;
+}
+
+const idleExecution: ExecutionView = {
+  scenario: () => undefined,
+  vusActive: () => 0,
+  vusInitialized: () => 0,
+  iterationsCompleted: () => 0,
+  elapsedMs: () => 0,
+};
+
+/**
+ * Bundles the script, opens the stdlib modules for this run, evaluates the init code in the init VU and resolves
+ * the options it exports.
+ * @throws {ScriptError} when the script does not bundle or its init code throws.
+ * @throws {InvalidOptionsError} when its options or thresholds do not validate.
+ */
+export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
+  const modules = p.modules ?? stdlibModules;
+  const stdlib = new Set(modules.map((m) => m.specifier));
+  const bundle = await bundleScenario(p.scriptPath, { stdlib });
+  const runId = p.runId ?? newRunId();
+  const metrics = new MetricRegistry();
+  const tags = new TagRegistry();
+  const engine = new MetricsEngine(metrics, tags);
+  const builtins = registerBuiltinMetrics(metrics);
+  const controller = new AbortController();
+  const wiring: RunWiring = { execution: idleExecution, abortRequested: undefined };
+  let resolvedOptions: ResolvedOptions | undefined;
+
+  const context: RunContext = {
+    runId,
+    metrics,
+    tags,
+    engine,
+    options: () => resolvedOptions?.raw,
+    scriptDir: bundle.scriptDir,
+    env: p.env,
+    signal: controller.signal,
+    log: p.log,
+    get execution() {
+      return wiring.execution;
+    },
+    requestAbort(reason: string) {
+      wiring.abortRequested ??= reason;
+    },
+  };
+  const moduleInstances = await Promise.all(modules.map((m) => m.open(context)));
+  const table = buildHostTable(moduleInstances);
+  const mapper = new StackMapper(bundle.sourceMap, bundle.moduleName, bundle.sourceRoot);
+  const sectionKeys = new Set(modules.flatMap((m) => (m.optionsKey ? [m.optionsKey] : [])));
+
+  const blueprint: { -readonly [K in keyof VuBlueprint]: VuBlueprint[K] } = {
+    code: bundle.code,
+    moduleName: bundle.moduleName,
+    mapper,
+    prelude: buildPrelude({ syncIds: table.syncIds, asyncIds: table.asyncIds, env: p.env }),
+    stdlibSources: await stdlibGuestSources(modules),
+    syncFunctions: table.syncFunctions,
+    asyncFunctions: table.asyncFunctions,
+    engine,
+    // The init VU runs with default limits; scenario VUs get the script's once its options are read.
+    limits: { blockingTimeoutMs: 30_000, memoryLimitBytes: 256 * 1024 * 1024, maxStackBytes: 320 * 1024 },
+  };
+  const wasm = new WasmPool();
+  const createVu = async (id: number): Promise<VirtualUser> => {
+    const created = await VirtualUser.create(id, await wasm.moduleForNextVu(), blueprint, tags.empty);
+    if ("error" in created) {
+      throw new ScriptError(`${id === 0 ? "" : `VU ${id}: `}the init code failed: ${formatGuestError(created.error)}`);
+    }
+    return created.vu;
+  };
+
+  const initVu = await createVu(0);
+  const source = displayPath(bundle.entryPath);
+  let rawOptions: unknown;
+  try {
+    const json = initVu.optionsJson();
+    rawOptions = json === undefined ? undefined : JSON.parse(json);
+  } catch (e) {
+    throw new ScriptError(`${source}: options cannot be read: ${(e as Error).message}`);
+  }
+  resolvedOptions = resolveOptions(rawOptions, p.cli, sectionKeys, source);
+  blueprint.limits = resolvedOptions.limits;
+  let thresholds: ThresholdSet;
+  try {
+    thresholds = ThresholdSet.fromOptions(resolvedOptions.thresholds, metrics);
+  } catch (e) {
+    if (e instanceof ThresholdConfigError) throw new InvalidOptionsError(e.problems, source);
+    throw e;
+  }
+  const typeProblems = thresholds.typeProblems(metrics);
+  if (typeProblems.length) throw new InvalidOptionsError(typeProblems, source);
+
+  const exported = new Set(initVu.exportedFunctions());
+  const missing = resolvedOptions.scenarios.filter((s) => !exported.has(s.exec));
+  if (missing.length) {
+    throw new InvalidOptionsError(
+      missing.map((s) => `scenarios.${s.name}.exec: the script exports no function "${s.exec}"${s.exec === "default" ? " (add `export default async function () { … }`)" : ""}`),
+      source,
+    );
+  }
+  return {
+    runId,
+    bundle,
+    options: resolvedOptions,
+    thresholds,
+    metrics,
+    tags,
+    engine,
+    builtins,
+    initVu,
+    exported,
+    createVu,
+    wiring,
+    moduleInstances,
+    controller,
+  };
+}
+
+/** A short run id, unique enough to label every object a run creates (`loadgen.io/run=<id>`). */
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 12);
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}

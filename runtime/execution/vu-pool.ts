@@ -1,0 +1,79 @@
+import type { VirtualUser } from "../vu/vu.ts";
+
+/** Creates and initialises VU number `id` (runs the init code); throws a ScriptError when the init code fails. */
+export type VuFactory = (id: number) => Promise<VirtualUser>;
+
+/**
+ * The run's initialised VUs. Scenarios take VUs from it and give them back; a VU is in one scenario at a time.
+ * Broken VUs (interrupted, out of memory) are dropped on return and replaced by new ones on demand, so a bad
+ * iteration never poisons the next.
+ */
+export class VuPool {
+  readonly #factory: VuFactory;
+  readonly #idle: VirtualUser[] = [];
+  #nextId = 1;
+  #live = 0;
+  #busy = 0;
+
+  constructor(factory: VuFactory) {
+    this.#factory = factory;
+  }
+
+  /** Initialises VUs until `count` are alive (idle or busy). */
+  async ensure(count: number): Promise<void> {
+    while (this.#live < count) {
+      this.#idle.push(await this.#create());
+    }
+  }
+
+  /** An idle VU, or undefined without waiting. */
+  tryTake(): VirtualUser | undefined {
+    const vu = this.#idle.pop();
+    if (vu) this.#busy++;
+    return vu;
+  }
+
+  /** An idle VU, initialising a new one when none is idle. */
+  async take(): Promise<VirtualUser> {
+    const vu = this.tryTake();
+    if (vu) return vu;
+    const fresh = await this.#create();
+    this.#busy++;
+    return fresh;
+  }
+
+  /** Returns a VU; a broken one is discarded. */
+  give(vu: VirtualUser): void {
+    this.#busy--;
+    if (vu.broken) this.#live--;
+    else this.#idle.push(vu);
+  }
+
+  /** Replaces a broken VU the caller holds with a fresh one (the caller keeps its place in the scenario). */
+  async replace(vu: VirtualUser): Promise<VirtualUser> {
+    if (!vu.broken) return vu;
+    this.#live--;
+    return this.#create();
+  }
+
+  async #create(): Promise<VirtualUser> {
+    const id = this.#nextId++;
+    this.#live++;
+    try {
+      return await this.#factory(id);
+    } catch (e) {
+      this.#live--;
+      throw e;
+    }
+  }
+
+  /** VUs alive now (the `vus_max` metric). */
+  get initialized(): number {
+    return this.#live;
+  }
+
+  /** VUs taken by scenarios now (the `vus` metric). */
+  get active(): number {
+    return this.#busy;
+  }
+}

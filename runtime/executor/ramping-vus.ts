@@ -1,0 +1,69 @@
+import type { RampingVusConfig } from "../config/scenario-config.ts";
+import type { VirtualUser } from "../vu/vu.ts";
+import type { Executor } from "./types.ts";
+import { onVus, stopGracefully } from "./graceful-stop.ts";
+import { peak, stagesDuration, valueAt } from "./stages.ts";
+
+const TICK_MS = 20;
+
+/**
+ * The number of active VUs follows the stages linearly. VU slot i iterates while the target is above i; when the
+ * target drops below it, its iteration in flight gets gracefulRampDown to finish and is interrupted after that.
+ */
+export const rampingVus: Executor<RampingVusConfig> = {
+  type: "ramping-vus",
+  plannedVus: (c) => Math.ceil(peak(c.startVUs, c.stages)),
+  maxDurationMs: (c) => stagesDuration(c.stages) + c.gracefulStopMs,
+  async run(c, run) {
+    const total = stagesDuration(c.stages);
+    const slots = Math.ceil(peak(c.startVUs, c.stages));
+    run.progress = () => Math.min(1, run.elapsed() / total);
+    let target = c.startVUs;
+    const wakers = new Set<() => void>();
+    const rampDownTimers = new Map<number, NodeJS.Timeout>();
+    const current: Array<VirtualUser | undefined> = [];
+
+    const tick = setInterval(() => {
+      const t = run.elapsed();
+      const raw = valueAt(c.startVUs, c.stages, t);
+      // Round towards the previous value, so a VU joins when the ramp has fully reached it (k6 does the same).
+      const next = raw >= target ? Math.floor(raw + 1e-9) : Math.ceil(raw - 1e-9);
+      if (next !== target) {
+        for (let i = next; i < target; i++) {
+          const vu = current[i];
+          if (vu && !rampDownTimers.has(i)) {
+            rampDownTimers.set(i, setTimeout(() => vu.interrupt(`gracefulRampDown (${c.gracefulRampDownMs} ms) ran out`), c.gracefulRampDownMs));
+          }
+        }
+        target = next;
+        for (const wake of wakers) wake();
+      }
+    }, TICK_MS);
+
+    const loops = onVus(run, slots, async (slot, i) => {
+      while (!run.stopping) {
+        if (i < target) {
+          current[i] = slot.vu;
+          slot.vu = await run.iterate(slot.vu);
+          current[i] = undefined;
+          clearTimeout(rampDownTimers.get(i));
+          rampDownTimers.delete(i);
+        } else {
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              wakers.delete(wake);
+              resolve();
+            };
+            wakers.add(wake);
+            run.wait(total - run.elapsed()).then(wake);
+          });
+        }
+      }
+    });
+    await run.wait(total);
+    clearInterval(tick);
+    for (const wake of wakers) wake();
+    for (const t of rampDownTimers.values()) clearTimeout(t);
+    await stopGracefully(run, loops, c.gracefulStopMs);
+  },
+};

@@ -1,0 +1,470 @@
+import type {
+  QuickJSContext,
+  QuickJSDeferredPromise,
+  QuickJSHandle,
+  QuickJSRuntime,
+  QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+import type { StackMapper } from "../bundle/source-map.ts";
+import type { Metric } from "../metrics/metric.ts";
+import type { TagSet } from "../metrics/tags.ts";
+import type { MetricsEngine } from "../metrics/engine.ts";
+import type { AsyncHostFunction, HostValue, LifecyclePhase, SyncHostFunction, VuContext } from "../../stdlib/host-module.ts";
+import { readGuestError, type GuestError } from "./guest-error.ts";
+import { HOST_ENTRY } from "./guest-prelude.ts";
+
+/** Everything a VU needs from its run; shared by all VUs of the run, never mutated by them. */
+export interface VuBlueprint {
+  /** The bundled scenario module, its file name, and the mapper for its stack traces. */
+  readonly code: string;
+  readonly moduleName: string;
+  readonly mapper: StackMapper;
+  /** The prelude script (guest-prelude.ts), built once per run. */
+  readonly prelude: string;
+  /** Stdlib specifier → guest module source. */
+  readonly stdlibSources: ReadonlyMap<string, string>;
+  /** Host functions, indexed as the prelude's id tables say. */
+  readonly syncFunctions: readonly SyncHostFunction[];
+  readonly asyncFunctions: readonly AsyncHostFunction[];
+  readonly engine: MetricsEngine;
+  readonly limits: VuLimits;
+}
+
+/** Per-VU resource limits. */
+export interface VuLimits {
+  /** Longest stretch of JavaScript a VU may run without awaiting, in ms; a stuck loop is interrupted after it. */
+  readonly blockingTimeoutMs: number;
+  /** QuickJS heap limit of one VU in bytes (objects; see quickjs-emscripten #271 for what it does not count). */
+  readonly memoryLimitBytes: number;
+  /** Guest stack limit in bytes; keeps deep recursion a guest error instead of a host stack overflow. */
+  readonly maxStackBytes: number;
+}
+
+/** How one call into the scenario ended. */
+export type CallOutcome =
+  | { readonly ok: true; readonly json: string | undefined }
+  | { readonly ok: false; readonly error: GuestError };
+
+const OK_NO_RESULT: CallOutcome = Object.freeze({ ok: true, json: undefined });
+
+/** A run in flight: the token ties the guest driver's done() call to it; late calls of a stopped run are ignored. */
+interface PendingCall {
+  readonly token: number;
+  readonly mode: 0 | 1 | 2;
+  resolve(outcome: CallOutcome, value?: QuickJSHandle): void;
+}
+
+/**
+ * One virtual user: its own QuickJS runtime and context (own heap, limits and job queue), running the
+ * scenario's init code once and then one function call at a time. Host calls from the guest arrive here and
+ * are dispatched to the stdlib's host functions; their promises settle guest deferreds, after which the VU
+ * drains its job queue (once per batch of settlements, not once per settlement).
+ */
+export class VirtualUser implements VuContext {
+  readonly id: number;
+  readonly #bp: VuBlueprint;
+  readonly #rt: QuickJSRuntime;
+  readonly #vm: QuickJSContext;
+  #driver!: QuickJSHandle;
+  #namespace!: QuickJSHandle;
+  #data: QuickJSHandle | undefined;
+  readonly #functions = new Map<string, QuickJSHandle | null>();
+  #deadline = 0;
+  #token = 0;
+  #pending: PendingCall | undefined;
+  #drainScheduled = false;
+  #abort: AbortController | undefined;
+  /** Set when the VU was interrupted or ran out of memory: its heap may be inconsistent, so it is never reused. */
+  #broken = false;
+
+  // VuContext, read by host functions.
+  scenario: string | undefined;
+  iterationInScenario = 0;
+  scenarioIterationInTest = 0;
+  phase: LifecyclePhase = "init";
+  tags: TagSet;
+  #baseTags: TagSet;
+  #groupPath = "";
+
+  private constructor(id: number, module: QuickJSWASMModule, bp: VuBlueprint, tags: TagSet) {
+    this.id = id;
+    this.#bp = bp;
+    this.#baseTags = tags;
+    this.tags = tags;
+    this.#rt = module.newRuntime();
+    this.#rt.setMaxStackSize(bp.limits.maxStackBytes);
+    this.#rt.setMemoryLimit(bp.limits.memoryLimitBytes);
+    this.#rt.setInterruptHandler(() => this.#deadline !== 0 && Date.now() > this.#deadline);
+    this.#rt.setModuleLoader((name) => bp.stdlibSources.get(name) ?? { error: new Error(`module not found: ${name}`) });
+    this.#vm = this.#rt.newContext();
+  }
+
+  /**
+   * Creates a VU and runs the scenario's init code in it (as k6 does, once per VU).
+   * @returns the VU, or the init error (mapped to the TypeScript line) when the init code threw.
+   */
+  static async create(
+    id: number,
+    module: QuickJSWASMModule,
+    bp: VuBlueprint,
+    tags: TagSet,
+  ): Promise<{ vu: VirtualUser } | { error: GuestError }> {
+    const vu = new VirtualUser(id, module, bp, tags);
+    const error = await vu.#init();
+    return error ? { error } : { vu };
+  }
+
+  async #init(): Promise<GuestError | undefined> {
+    const vm = this.#vm;
+    vm.newFunction(HOST_ENTRY.callSync, this.#callSync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callSync, f));
+    vm.newFunction(HOST_ENTRY.callAsync, this.#callAsync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callAsync, f));
+    vm.newFunction(HOST_ENTRY.done, this.#done).consume((f) => vm.setProp(vm.global, HOST_ENTRY.done, f));
+    const prelude = this.#guard(() => vm.evalCode(this.#bp.prelude, "loadgen-prelude.js", { type: "global" }));
+    if (prelude.error) return this.#takeError(prelude.error);
+    prelude.value.dispose();
+    this.#driver = vm.getProp(vm.global, HOST_ENTRY.driver);
+    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.driver}`)).dispose();
+
+    const evaluated = this.#guard(() => vm.evalCode(this.#bp.code, this.#bp.moduleName, { type: "module" }));
+    if (evaluated.error) return this.#takeError(evaluated.error);
+    // With top-level await the module evaluates to a promise of its namespace: wait for it like any other call.
+    if (vm.typeof(evaluated.value) === "object" && vm.getPromiseState(evaluated.value).type !== "fulfilled") {
+      const { outcome, value } = await this.#invoke(evaluated.value, vm.undefined, 2);
+      evaluated.value.dispose();
+      if (!outcome.ok) return outcome.error;
+      this.#namespace = value!;
+    } else {
+      const state = vm.getPromiseState(evaluated.value);
+      if (state.type === "fulfilled" && !state.notAPromise) {
+        this.#namespace = state.value;
+        evaluated.value.dispose();
+      } else {
+        this.#namespace = evaluated.value;
+      }
+    }
+    this.phase = "setup";
+    return undefined;
+  }
+
+  /** Names of the functions the scenario exports (default, setup, teardown, handleSummary, exec targets). */
+  exportedFunctions(): string[] {
+    const json = this.#evalHelper("(ns) => JSON.stringify(Object.keys(ns).filter((k) => typeof ns[k] === 'function'))", this.#namespace);
+    return JSON.parse(json) as string[];
+  }
+
+  /** The scenario's exported `options` as JSON text, or undefined when it exports none. */
+  optionsJson(): string | undefined {
+    const json = this.#evalHelper("(ns) => ns.options === undefined ? '' : JSON.stringify(ns.options)", this.#namespace);
+    return json === "" ? undefined : json;
+  }
+
+  /** Gives the VU setup()'s result; each VU decodes its own copy, as in k6. */
+  setData(json: string | undefined): void {
+    this.#data?.dispose();
+    this.#data = undefined;
+    if (json === undefined) return;
+    const vm = this.#vm;
+    const parse = this.#guard(() => vm.evalCode("JSON.parse")).unwrap();
+    const text = vm.newString(json);
+    try {
+      this.#data = this.#guard(() => vm.callFunction(parse, vm.undefined, text)).unwrap();
+    } finally {
+      text.dispose();
+      parse.dispose();
+    }
+  }
+
+  /** Moves the VU into a scenario: its samples carry these tags from now on. */
+  enterScenario(name: string, tags: TagSet): void {
+    this.scenario = name;
+    this.iterationInScenario = 0;
+    this.#baseTags = tags;
+    this.#groupPath = "";
+    this.tags = tags;
+    this.phase = "iteration";
+  }
+
+  /** Runs one exported function once with the setup data (an iteration); resolves when it and its awaits end. */
+  async iterate(functionName: string): Promise<CallOutcome> {
+    const fn = this.#function(functionName);
+    if (!fn) return notAFunction(functionName);
+    const { outcome } = await this.#invoke(fn, this.#data ?? this.#vm.undefined, 0);
+    this.#groupPath = "";
+    this.tags = this.#baseTags;
+    this.#abort = undefined;
+    return outcome;
+  }
+
+  /** Calls setup/teardown/handleSummary: `argJson` decoded as its argument, its result returned as JSON text. */
+  async callForResult(functionName: string, argJson: string | undefined, phase: LifecyclePhase): Promise<CallOutcome> {
+    const fn = this.#function(functionName);
+    if (!fn) return notAFunction(functionName);
+    this.phase = phase;
+    this.setData(argJson);
+    const { outcome } = await this.#invoke(fn, this.#data ?? this.#vm.undefined, 1);
+    return outcome;
+  }
+
+  /** True when the scenario exports a function of this name. */
+  hasFunction(name: string): boolean {
+    return this.#function(name) !== undefined;
+  }
+
+  /**
+   * Stops the call in flight now (gracefulStop ran out, or the run ends): its promise resolves as interrupted,
+   * host calls see their signal aborted, and the VU is marked broken so the pool replaces it.
+   */
+  interrupt(reason: string): void {
+    this.#broken = true;
+    this.#abort?.abort(new Error(reason));
+    const pending = this.#pending;
+    if (pending) {
+      this.#pending = undefined;
+      pending.resolve({ ok: false, error: { name: "InternalError", message: reason, stack: "", location: undefined, kind: "interrupted" } });
+    }
+  }
+
+  /** The VU was interrupted or exhausted its memory; do not run it again. */
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  // ---- VuContext ----
+
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    return this.#abort.signal;
+  }
+
+  emit(metric: Metric, value: number, tags?: TagSet): void {
+    this.#bp.engine.add(metric, tags ?? this.tags, value);
+  }
+
+  /** The `::`-joined group path (k6's form; "" at the root). */
+  get groupPath(): string {
+    return this.#groupPath;
+  }
+
+  /** Enters or leaves a group (loadgen's group()): samples inside carry `group: ::a::b`. */
+  setGroupPath(path: string): void {
+    this.#groupPath = path;
+    this.tags = path === "" ? this.#baseTags : this.#baseTags.with("group", path);
+  }
+
+  // ---- the bridge ----
+
+  #invoke(fn: QuickJSHandle, arg: QuickJSHandle, mode: 0 | 1 | 2): Promise<{ outcome: CallOutcome; value?: QuickJSHandle }> {
+    const vm = this.#vm;
+    const token = ++this.#token;
+    return new Promise((resolve) => {
+      this.#pending = { token, mode, resolve: (outcome, value) => resolve({ outcome, value }) };
+      const tokenHandle = vm.newNumber(token);
+      const modeHandle = vm.newNumber(mode);
+      const r = this.#guard(() => vm.callFunction(this.#driver, vm.undefined, tokenHandle, fn, arg, modeHandle));
+      tokenHandle.dispose();
+      modeHandle.dispose();
+      if (r.error) this.#failPending(r.error);
+      else {
+        r.value.dispose();
+        this.#drain();
+      }
+    });
+  }
+
+  /** Runs guest code with the blocking deadline armed; the interrupt handler fires past it. */
+  #guard<T>(run: () => T): T {
+    const outer = this.#deadline;
+    if (outer === 0) this.#deadline = Date.now() + this.#bp.limits.blockingTimeoutMs;
+    try {
+      return run();
+    } finally {
+      if (outer === 0) this.#deadline = 0;
+    }
+  }
+
+  readonly #drainNow = (): void => {
+    this.#drainScheduled = false;
+    this.#drain();
+  };
+
+  #drain(): void {
+    if (this.#broken && !this.#pending) return;
+    const r = this.#guard(() => this.#rt.executePendingJobs());
+    if (r.error) this.#failPending(r.error);
+  }
+
+  #scheduleDrain(): void {
+    if (!this.#drainScheduled) {
+      this.#drainScheduled = true;
+      queueMicrotask(this.#drainNow);
+    }
+  }
+
+  /** An error escaped the driver (an uncatchable interrupt or OOM): it ends the call in flight. */
+  #failPending(errorHandle: QuickJSHandle): void {
+    const error = this.#takeError(errorHandle);
+    if (error.kind !== "exception") this.#broken = true;
+    const pending = this.#pending;
+    if (pending) {
+      this.#pending = undefined;
+      pending.resolve({ ok: false, error });
+    }
+  }
+
+  #takeError(handle: QuickJSHandle): GuestError {
+    const error = readGuestError(this.#vm, handle, this.#bp.mapper);
+    handle.dispose();
+    if (error.kind === "out-of-memory") this.#broken = true;
+    return error;
+  }
+
+  /** The driver's report: done(token, error?, result?). */
+  readonly #done = (tokenH: QuickJSHandle, errorH?: QuickJSHandle, valueH?: QuickJSHandle): void => {
+    const vm = this.#vm;
+    const pending = this.#pending;
+    if (!pending || vm.getNumber(tokenH) !== pending.token) return;
+    this.#pending = undefined;
+    if (errorH !== undefined && vm.typeof(errorH) !== "undefined") {
+      const error = readGuestError(vm, errorH, this.#bp.mapper);
+      if (error.kind !== "exception") this.#broken = true;
+      pending.resolve({ ok: false, error });
+    } else if (pending.mode === 1) {
+      const json = valueH !== undefined && vm.typeof(valueH) === "string" ? vm.getString(valueH) : undefined;
+      pending.resolve({ ok: true, json });
+    } else if (pending.mode === 2) {
+      pending.resolve(OK_NO_RESULT, valueH?.dup());
+    } else {
+      pending.resolve(OK_NO_RESULT);
+    }
+  };
+
+  readonly #callSync = (idH: QuickJSHandle, ...argHs: QuickJSHandle[]): QuickJSHandle => {
+    const vm = this.#vm;
+    const fn = this.#bp.syncFunctions[vm.getNumber(idH)]!;
+    return this.#toHandle(callWithArgs(fn, this, vm, argHs));
+  };
+
+  readonly #callAsync = (idH: QuickJSHandle, ...argHs: QuickJSHandle[]): QuickJSHandle => {
+    const vm = this.#vm;
+    const fn = this.#bp.asyncFunctions[vm.getNumber(idH)]!;
+    const deferred = vm.newPromise();
+    let promise: Promise<HostValue>;
+    try {
+      promise = callWithArgs(fn, this, vm, argHs);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => this.#settle(deferred, value, undefined),
+      (error: unknown) => this.#settle(deferred, undefined, error ?? new Error("host call failed")),
+    );
+    return deferred.handle;
+  };
+
+  #settle(deferred: QuickJSDeferredPromise, value: HostValue, error: unknown): void {
+    if (!deferred.alive || !this.#vm.alive) return;
+    if (error === undefined) {
+      const h = this.#toHandle(value);
+      deferred.resolve(h);
+      h.dispose();
+    } else {
+      const h = this.#newGuestError(error);
+      deferred.reject(h);
+      h.dispose();
+    }
+    this.#scheduleDrain();
+  }
+
+  #newGuestError(error: unknown): QuickJSHandle {
+    const e = error as { name?: unknown; message?: unknown; code?: unknown; status?: unknown };
+    const handle = this.#vm.newError({
+      name: typeof e?.name === "string" ? e.name : "Error",
+      message: typeof e?.message === "string" ? e.message : String(error),
+    });
+    // Structured fields (an HTTP status, an error code) let scenarios branch on them in a catch.
+    if (typeof e?.code === "string") this.#vm.newString(e.code).consume((h) => this.#vm.setProp(handle, "code", h));
+    if (typeof e?.status === "number") this.#vm.newNumber(e.status).consume((h) => this.#vm.setProp(handle, "status", h));
+    return handle;
+  }
+
+  #toHandle(value: HostValue): QuickJSHandle {
+    const vm = this.#vm;
+    switch (typeof value) {
+      case "number":
+        return vm.newNumber(value);
+      case "string":
+        return vm.newString(value);
+      case "boolean":
+        return value ? vm.true : vm.false;
+      case "undefined":
+        return vm.undefined;
+      default:
+        return vm.null;
+    }
+  }
+
+  #function(name: string): QuickJSHandle | undefined {
+    let fn = this.#functions.get(name);
+    if (fn === undefined) {
+      const h = this.#vm.getProp(this.#namespace, name);
+      if (this.#vm.typeof(h) === "function") fn = h;
+      else {
+        h.dispose();
+        fn = null;
+      }
+      this.#functions.set(name, fn);
+    }
+    return fn ?? undefined;
+  }
+
+  #evalHelper(source: string, arg: QuickJSHandle): string {
+    const vm = this.#vm;
+    const fn = this.#guard(() => vm.evalCode(source)).unwrap();
+    try {
+      const r = this.#guard(() => vm.callFunction(fn, vm.undefined, arg));
+      if (r.error) throw new Error(readGuestError(vm, r.error, this.#bp.mapper).message);
+      return r.value.consume((h) => vm.getString(h));
+    } finally {
+      fn.dispose();
+    }
+  }
+}
+
+function notAFunction(name: string): CallOutcome {
+  return {
+    ok: false,
+    error: { name: "TypeError", message: `the script exports no function "${name}"`, stack: "", location: undefined, kind: "exception" },
+  };
+}
+
+/** Copies guest arguments into host values (borrowed handles die when the call returns) and calls `fn`. */
+function callWithArgs<R>(fn: (vu: VuContext, ...args: HostValue[]) => R, vu: VuContext, vm: QuickJSContext, argHs: QuickJSHandle[]): R {
+  switch (argHs.length) {
+    case 0:
+      return fn(vu);
+    case 1:
+      return fn(vu, toHost(vm, argHs[0]!));
+    case 2:
+      return fn(vu, toHost(vm, argHs[0]!), toHost(vm, argHs[1]!));
+    default:
+      return fn(vu, ...argHs.map((h) => toHost(vm, h)));
+  }
+}
+
+function toHost(vm: QuickJSContext, h: QuickJSHandle): HostValue {
+  switch (vm.typeof(h)) {
+    case "number":
+      return vm.getNumber(h);
+    case "string":
+      return vm.getString(h);
+    case "boolean":
+      return vm.dump(h) as boolean;
+    case "undefined":
+      return undefined;
+    default: {
+      // Shims pass objects as JSON text; anything else arrives as its JSON (slow path, never hot).
+      const v = vm.dump(h);
+      return v === null ? null : JSON.stringify(v);
+    }
+  }
+}

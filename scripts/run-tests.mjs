@@ -1,0 +1,24 @@
+// Runs every *.test.ts with uvu (TypeScript through tsx) and ends with the plain closing line CI reads:
+// "N passed, N failed". uvu's own totals stay in the output above it.
+import { spawn } from "node:child_process";
+
+const args = ["--import", "tsx", "node_modules/uvu/bin.js", ".", "\\.test\\.ts$", "-i", "node_modules", "-i", "dist", ...process.argv.slice(2)];
+const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0" } });
+let out = "";
+child.stdout.on("data", (chunk) => {
+  out += chunk;
+  process.stdout.write(chunk);
+});
+child.on("close", (code) => {
+  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+  const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+  if (Number.isNaN(total) || Number.isNaN(passed)) {
+    console.log(`0 passed, 1 failed`);
+    console.error("tests: uvu did not report its totals (a test file crashed before the run?)");
+    process.exit(code || 1);
+  }
+  const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const failed = total - passed - skipped;
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exit(failed > 0 ? 1 : code ?? 1);
+});

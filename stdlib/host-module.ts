@@ -1,0 +1,97 @@
+/**
+ * The contract between the engine and a stdlib module. A module has a guest half (TypeScript bundled into
+ * every VU, a thin shim) and a host half (this interface: Node code with the real work, one instance per run).
+ * The engine knows nothing of any particular module: adding `loadgen/k8s` or `loadgen/http` means adding an
+ * entry to stdlib/modules.ts, never touching the scheduler or the VU.
+ */
+import type { Metric, MetricRegistry } from "../runtime/metrics/metric.ts";
+import type { TagRegistry, TagSet } from "../runtime/metrics/tags.ts";
+import type { MetricsEngine } from "../runtime/metrics/engine.ts";
+
+/** What crosses the VU boundary as an argument or a result. Objects travel as JSON text, decoded by the shim. */
+export type HostValue = string | number | boolean | null | undefined;
+
+/** Where in the test a call happens; some functions are allowed only in some phases (`open()` in init). */
+export type LifecyclePhase = "init" | "setup" | "iteration" | "teardown" | "summary";
+
+/** The calling VU, as a host function sees it. Valid only during the call (and the promise it returns). */
+export interface VuContext {
+  /** 1-based VU number in the test; 0 for the VU that runs setup, teardown and handleSummary. */
+  readonly id: number;
+  /** The scenario the VU is running, undefined outside scenarios. */
+  readonly scenario: string | undefined;
+  /** 0-based iteration of this VU in its current scenario. */
+  readonly iterationInScenario: number;
+  /** 0-based number of the current iteration among all of its scenario's iterations in the test. */
+  readonly scenarioIterationInTest: number;
+  /** The `::`-joined group path (k6's form; "" at the root). */
+  readonly groupPath: string;
+  /** Enters or leaves a group: samples carry `group: <path>` while it is set. */
+  setGroupPath(path: string): void;
+  readonly phase: LifecyclePhase;
+  /** The tags every sample of this VU carries now: scenario, group and custom tags. */
+  readonly tags: TagSet;
+  /** Aborted when the VU's current iteration is stopped hard (gracefulStop ran out, or the run ends). */
+  readonly signal: AbortSignal;
+  /** Records one sample with the VU's current tags (plus `tags`, when given). */
+  emit(metric: Metric, value: number, tags?: TagSet): void;
+}
+
+/** A synchronous host function: runs inside the VU's call, blocking it; keep it cheap. */
+export type SyncHostFunction = (vu: VuContext, ...args: HostValue[]) => HostValue;
+/** An asynchronous host function: the guest gets a promise that settles when this one does. */
+export type AsyncHostFunction = (vu: VuContext, ...args: HostValue[]) => Promise<HostValue>;
+
+/** Run-wide services a module instance may use. */
+export interface RunContext {
+  /** Unique id of this run; objects a run creates carry it as a label. */
+  readonly runId: string;
+  readonly metrics: MetricRegistry;
+  readonly tags: TagRegistry;
+  readonly engine: MetricsEngine;
+  /** The scenario's exported `options`, resolved; undefined until the init VU has evaluated the script. */
+  options(): Readonly<Record<string, unknown>> | undefined;
+  /** The folder of the entry script: the only place `open()` reads from. */
+  readonly scriptDir: string;
+  /** Variables the script sees as `__ENV`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Aborted when the run is ending: long-lived work (watches, pools) must wind down. */
+  readonly signal: AbortSignal;
+  /** Prints a line for the user (stderr). */
+  log(message: string): void;
+  /** A read-only view of the scheduler, for `loadgen/execution`. */
+  readonly execution: ExecutionView;
+  /** Asks the run to stop now (test.abort()); the run ends with the script-aborted exit code. */
+  requestAbort(reason: string): void;
+}
+
+/** What a scenario may learn about the run in progress (k6's `k6/execution`). */
+export interface ExecutionView {
+  /** Static facts and live progress (0..1) of a scenario; undefined for an unknown name. */
+  scenario(name: string): { readonly executor: string; readonly startTimeMs: number; progress(): number } | undefined;
+  vusActive(): number;
+  vusInitialized(): number;
+  iterationsCompleted(): number;
+  /** Milliseconds since the scenarios started. */
+  elapsedMs(): number;
+}
+
+/** The host half of one module for one run. */
+export interface HostModuleInstance {
+  readonly sync?: Readonly<Record<string, SyncHostFunction>>;
+  readonly async?: Readonly<Record<string, AsyncHostFunction>>;
+  /** Called once when the run ends, after teardown; release connections, stop watches. */
+  close?(): Promise<void>;
+}
+
+/** A stdlib module as the engine registers it. */
+export interface HostModule {
+  /** The import specifier scenarios use, e.g. `loadgen/metrics`. */
+  readonly specifier: string;
+  /** The top-level key of `options` this module reads, if any (e.g. `k8s` for `options.k8s`). */
+  readonly optionsKey?: string;
+  /** Absolute path of the guest shim (TypeScript), bundled once per process and served to every VU. */
+  readonly guestEntry: string;
+  /** Creates the module's per-run state. Called once per run, before any VU exists. */
+  open(run: RunContext): HostModuleInstance | Promise<HostModuleInstance>;
+}

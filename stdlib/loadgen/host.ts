@@ -1,0 +1,80 @@
+import { readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { stdlibPath } from "../stdlib-path.ts";
+import type { HostModule, HostValue, RunContext, VuContext } from "../host-module.ts";
+import { TagCache } from "../tag-cache.ts";
+
+/** `loadgen`: check, group, sleep, fail; plus the globals `open()` and `console` that the prelude installs. */
+export const loadgenModule: HostModule = {
+  specifier: "loadgen",
+  guestEntry: stdlibPath("loadgen/guest.ts"),
+  open(run: RunContext) {
+    const checks = run.metrics.register("checks", "rate");
+    const groupDuration = run.metrics.register("group_duration", "trend", "time");
+    const tagCache = new TagCache();
+    const files = new Map<string, string>();
+    const scriptRoot = realpathSync(run.scriptDir);
+
+    return {
+      sync: {
+        "loadgen.check"(vu: VuContext, name: HostValue, ok: HostValue, tagsJson: HostValue) {
+          const tags = vu.tags.with("check", String(name));
+          vu.emit(checks, ok ? 1 : 0, typeof tagsJson === "string" ? tagCache.apply(tags, tagsJson) : tags);
+          return undefined;
+        },
+        "loadgen.groupEnter"(vu: VuContext, name: HostValue) {
+          const parent = vu.groupPath;
+          const label = String(name);
+          if (label.includes("::")) throw new Error(`group name "${label}" must not contain "::"`);
+          vu.setGroupPath(parent + "::" + label);
+          return parent;
+        },
+        "loadgen.groupLeave"(vu: VuContext, parent: HostValue, elapsedMs: HostValue) {
+          vu.emit(groupDuration, Number(elapsedMs));
+          vu.setGroupPath(String(parent ?? ""));
+          return undefined;
+        },
+        "loadgen.open"(vu: VuContext, file: HostValue, mode: HostValue) {
+          if (vu.phase !== "init") throw new Error("open() can only be called in the init context (top level of the script)");
+          const key = `${mode}:${file}`;
+          let content = files.get(key);
+          if (content === undefined) {
+            const resolved = resolveInside(scriptRoot, String(file));
+            content = readFileSync(resolved, mode === "b" ? "latin1" : "utf8");
+            files.set(key, content);
+          }
+          return content;
+        },
+        "loadgen.console"(vu: VuContext, level: HostValue, text: HostValue) {
+          const where = vu.id === 0 ? "" : ` vu=${vu.id}`;
+          run.log(`${String(level).toUpperCase().padEnd(5)} ${String(text)}${where ? `  (${where.trim()})` : ""}`);
+          return undefined;
+        },
+      },
+      async: {
+        "loadgen.sleep"(vu: VuContext, seconds: HostValue) {
+          const ms = Number(seconds) * 1000;
+          // sleep(0) yields for one event-loop turn, like a zero timer in k6, without a timer's 1 ms floor.
+          if (!(ms > 0)) return new Promise<HostValue>((resolve) => setImmediate(() => resolve(undefined)));
+          return new Promise<HostValue>((resolve) => setTimeout(() => resolve(undefined), ms));
+        },
+      },
+    };
+  },
+};
+
+/** The real path of `file` under `root`; anything that resolves outside it (`..`, absolute paths, symlinks) is refused. */
+function resolveInside(root: string, file: string): string {
+  const candidate = path.resolve(root, file);
+  let real: string;
+  try {
+    real = realpathSync(candidate);
+  } catch {
+    throw new Error(`open(): no such file "${file}" in the script's folder`);
+  }
+  const rel = path.relative(root, real);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+    throw new Error(`open(): "${file}" is outside the script's folder; scenarios may only read files below it`);
+  }
+  return real;
+}

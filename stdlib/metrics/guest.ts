@@ -1,0 +1,56 @@
+// Guest shim of `loadgen/metrics`: custom metrics are registered on the host (by name, at construction)
+// and every add() is one synchronous host call with the metric's id.
+import { host } from "../guest-host.ts";
+
+const register = host.sync("metrics.register");
+const addHost = host.sync("metrics.add");
+
+type Tags = Record<string, string>;
+
+class Metric {
+  readonly name: string;
+  readonly #id: number;
+  constructor(name: string, type: string, isTime: boolean) {
+    this.name = String(name);
+    this.#id = register(this.name, type, !!isTime);
+  }
+  protected record(value: number, tags?: Tags): void {
+    addHost(this.#id, value, tags === undefined ? undefined : JSON.stringify(tags));
+  }
+}
+
+export class Counter extends Metric {
+  constructor(name: string, isTime = false) {
+    super(name, "counter", isTime);
+  }
+  add(value: number, tags?: Tags): void {
+    this.record(Number(value), tags);
+  }
+}
+
+export class Gauge extends Metric {
+  constructor(name: string, isTime = false) {
+    super(name, "gauge", isTime);
+  }
+  add(value: number, tags?: Tags): void {
+    this.record(Number(value), tags);
+  }
+}
+
+export class Rate extends Metric {
+  constructor(name: string) {
+    super(name, "rate", false);
+  }
+  add(value: unknown, tags?: Tags): void {
+    this.record(value ? 1 : 0, tags);
+  }
+}
+
+export class Trend extends Metric {
+  constructor(name: string, isTime = false) {
+    super(name, "trend", isTime);
+  }
+  add(value: number, tags?: Tags): void {
+    this.record(Number(value), tags);
+  }
+}
