@@ -55,6 +55,8 @@ export interface RunContext {
   readonly scriptDir: string;
   /** Variables the script sees as `__ENV`. */
   readonly env: Readonly<Record<string, string>>;
+  /** Cluster access chosen on the command line (`--kubeconfig`, `--context`); modules fall back to KUBECONFIG etc. */
+  readonly cluster: ClusterFlags;
   /** Aborted when the run is ending: long-lived work (watches, pools) must wind down. */
   readonly signal: AbortSignal;
   /** Prints a line for the user (stderr). */
@@ -63,6 +65,12 @@ export interface RunContext {
   readonly execution: ExecutionView;
   /** Asks the run to stop now (test.abort()); the run ends with the script-aborted exit code. */
   requestAbort(reason: string): void;
+}
+
+/** Cluster access flags of `loadgen run`. */
+export interface ClusterFlags {
+  readonly kubeconfig?: string;
+  readonly context?: string;
 }
 
 /** What a scenario may learn about the run in progress (k6's `k6/execution`). */

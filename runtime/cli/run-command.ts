@@ -24,6 +24,8 @@ interface RunFlags {
   thresholds: boolean;
   summary: boolean;
   color: boolean;
+  kubeconfig?: string;
+  context?: string;
 }
 
 /** `loadgen run SCRIPT`: runs a scenario and exits 0, or 99 when a threshold failed (see runtime/exit-codes.ts). */
@@ -42,6 +44,8 @@ export function runCommand(): Command {
     .option("--no-thresholds", "do not judge thresholds (never exit 99)")
     .option("--no-summary", "do not print the end-of-test summary")
     .option("--no-color", "no colour in the summary")
+    .option("--kubeconfig <file>", "kubeconfig for loadgen/k8s (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
+    .option("--context <name>", "kubeconfig context to use")
     .action(async (script: string, flags: RunFlags) => {
       process.exitCode = await runAction(script, flags);
       // Sockets or timers a scenario left behind must not keep the process (and CI) waiting.
@@ -84,6 +88,7 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
       cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
       env,
       log,
+      cluster: { kubeconfig: flags.kubeconfig, context: flags.context },
     });
     if (!flags.quiet) {
       const names = prepared.options.scenarios.map((s) => `${s.name} (${s.executor})`).join(", ");

@@ -14,7 +14,7 @@ import { buildPrelude } from "../vu/guest-prelude.ts";
 import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
-import type { ExecutionView, HostModule, HostModuleInstance, RunContext } from "../../stdlib/host-module.ts";
+import type { ClusterFlags, ExecutionView, HostModule, HostModuleInstance, RunContext } from "../../stdlib/host-module.ts";
 import { stdlibModules } from "../../stdlib/modules.ts";
 import { displayPath } from "../bundle/display-path.ts";
 
@@ -29,6 +29,8 @@ export interface PrepareOptions {
   /** The stdlib modules to offer; the full stdlib unless a test narrows it. */
   readonly modules?: readonly HostModule[];
   readonly runId?: string;
+  /** `--kubeconfig` / `--context`, for the modules that talk to a cluster. */
+  readonly cluster?: ClusterFlags;
 }
 
 /** A scenario bundled, its modules opened and its init code run once: ready to plan and execute, or to inspect. */
@@ -94,6 +96,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     options: () => resolvedOptions?.raw,
     scriptDir: bundle.scriptDir,
     env: p.env,
+    cluster: p.cluster ?? {},
     signal: controller.signal,
     log: p.log,
     get execution() {
