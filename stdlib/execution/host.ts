@@ -6,7 +6,9 @@ export const executionModule: HostModule = {
   specifier: "loadgen/execution",
   guestEntry: stdlibPath("execution/guest.ts"),
   open(run: RunContext) {
-    const exec = run.execution;
+    // Read run.execution on every call: the scheduler's view replaces the idle one only once the run executes,
+    // after this module was opened.
+    const exec = () => run.execution;
     return {
       sync: {
         "execution.info"(vu: VuContext, section: HostValue, name: HostValue): HostValue {
@@ -22,21 +24,21 @@ export const executionModule: HostModule = {
             case "scenario.name":
               return vu.scenario ?? "";
             case "scenario.executor":
-              return (vu.scenario && exec.scenario(vu.scenario)?.executor) || "";
+              return (vu.scenario && exec().scenario(vu.scenario)?.executor) || "";
             case "scenario.startTime":
-              return (vu.scenario && exec.scenario(vu.scenario)?.startTimeMs) || 0;
+              return (vu.scenario && exec().scenario(vu.scenario)?.startTimeMs) || 0;
             case "scenario.progress":
-              return (vu.scenario && exec.scenario(vu.scenario)?.progress()) || 0;
+              return (vu.scenario && exec().scenario(vu.scenario)?.progress()) || 0;
             case "scenario.iterationInTest":
               return vu.scenarioIterationInTest;
             case "instance.vusActive":
-              return exec.vusActive();
+              return exec().vusActive();
             case "instance.vusInitialized":
-              return exec.vusInitialized();
+              return exec().vusInitialized();
             case "instance.iterationsCompleted":
-              return exec.iterationsCompleted();
+              return exec().iterationsCompleted();
             case "instance.currentTestRunDuration":
-              return exec.elapsedMs();
+              return exec().elapsedMs();
             case "test.options":
               return JSON.stringify(run.options() ?? {});
             default:
