@@ -32,6 +32,8 @@ function guestSource(entry: string): Promise<string> {
         external: ["loadgen", "loadgen/*"],
         logLevel: "silent",
         legalComments: "none",
+        // Every VU compiles the shims it imports: smaller text is a faster VU start.
+        minify: true,
       })
       .then((r) => r.outputFiles[0]!.text);
     cache.set(entry, source);

@@ -1,6 +1,5 @@
 import type {
   QuickJSContext,
-  QuickJSDeferredPromise,
   QuickJSHandle,
   QuickJSRuntime,
   QuickJSWASMModule,
@@ -57,8 +56,8 @@ interface PendingCall {
 /**
  * One virtual user: its own QuickJS runtime and context (own heap, limits and job queue), running the
  * scenario's init code once and then one function call at a time. Host calls from the guest arrive here and
- * are dispatched to the stdlib's host functions; their promises settle guest deferreds, after which the VU
- * drains its job queue (once per batch of settlements, not once per settlement).
+ * are dispatched to the stdlib's host functions; their outcomes settle promises the guest made, after which
+ * the VU drains its job queue (once per batch of settlements, not once per settlement).
  */
 export class VirtualUser implements VuContext {
   readonly id: number;
@@ -66,6 +65,9 @@ export class VirtualUser implements VuContext {
   readonly #rt: QuickJSRuntime;
   readonly #vm: QuickJSContext;
   #driver!: QuickJSHandle;
+  #settleFn!: QuickJSHandle;
+  /** The driver's mode argument as handles made once, not per call. */
+  #modes: QuickJSHandle[] = [];
   #namespace!: QuickJSHandle;
   #data: QuickJSHandle | undefined;
   readonly #functions = new Map<string, QuickJSHandle | null>();
@@ -123,7 +125,9 @@ export class VirtualUser implements VuContext {
     if (prelude.error) return this.#takeError(prelude.error);
     prelude.value.dispose();
     this.#driver = vm.getProp(vm.global, HOST_ENTRY.driver);
-    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.driver}`)).dispose();
+    this.#settleFn = vm.getProp(vm.global, HOST_ENTRY.settle);
+    this.#modes = [vm.newNumber(0), vm.newNumber(1), vm.newNumber(2)];
+    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.driver}; delete globalThis.${HOST_ENTRY.settle}`)).dispose();
 
     const evaluated = this.#guard(() => vm.evalCode(this.#bp.code, this.#bp.moduleName, { type: "module" }));
     if (evaluated.error) return this.#takeError(evaluated.error);
@@ -255,14 +259,11 @@ export class VirtualUser implements VuContext {
 
   #invoke(fn: QuickJSHandle, arg: QuickJSHandle, mode: 0 | 1 | 2): Promise<{ outcome: CallOutcome; value?: QuickJSHandle }> {
     const vm = this.#vm;
+    // The guest driver counts its calls too, so both sides agree on the token without passing it in.
     const token = ++this.#token;
     return new Promise((resolve) => {
       this.#pending = { token, mode, resolve: (outcome, value) => resolve({ outcome, value }) };
-      const tokenHandle = vm.newNumber(token);
-      const modeHandle = vm.newNumber(mode);
-      const r = this.#guard(() => vm.callFunction(this.#driver, vm.undefined, tokenHandle, fn, arg, modeHandle));
-      tokenHandle.dispose();
-      modeHandle.dispose();
+      const r = this.#guard(() => vm.callFunction(this.#driver, vm.undefined, fn, arg, this.#modes[mode]!));
       if (r.error) this.#failPending(r.error);
       else {
         r.value.dispose();
@@ -289,6 +290,8 @@ export class VirtualUser implements VuContext {
 
   #drain(): void {
     if (this.#broken && !this.#pending) return;
+    // executePendingJobs allocates on every call; asking first is one cheap call into the module.
+    if (!this.#rt.hasPendingJob()) return;
     const r = this.#guard(() => this.#rt.executePendingJobs());
     if (r.error) this.#failPending(r.error);
   }
@@ -344,10 +347,11 @@ export class VirtualUser implements VuContext {
     return this.#toHandle(callWithArgs(fn, this, vm, argHs));
   };
 
-  readonly #callAsync = (idH: QuickJSHandle, ...argHs: QuickJSHandle[]): QuickJSHandle => {
+  /** callAsync(id, call, ...args): starts a host call; its outcome reaches the guest through settle(call, ok, value). */
+  readonly #callAsync = (idH: QuickJSHandle, callH: QuickJSHandle, ...argHs: QuickJSHandle[]): void => {
     const vm = this.#vm;
     const fn = this.#bp.asyncFunctions[vm.getNumber(idH)]!;
-    const deferred = vm.newPromise();
+    const call = vm.getNumber(callH);
     let promise: Promise<HostValue>;
     try {
       promise = callWithArgs(fn, this, vm, argHs);
@@ -355,23 +359,21 @@ export class VirtualUser implements VuContext {
       promise = Promise.reject(error);
     }
     promise.then(
-      (value) => this.#settle(deferred, value, undefined),
-      (error: unknown) => this.#settle(deferred, undefined, error ?? new Error("host call failed")),
+      (value) => this.#settle(call, value, undefined),
+      (error: unknown) => this.#settle(call, undefined, error ?? new Error("host call failed")),
     );
-    return deferred.handle;
   };
 
-  #settle(deferred: QuickJSDeferredPromise, value: HostValue, error: unknown): void {
-    if (!deferred.alive || !this.#vm.alive) return;
-    if (error === undefined) {
-      const h = this.#toHandle(value);
-      deferred.resolve(h);
-      h.dispose();
-    } else {
-      const h = this.#newGuestError(error);
-      deferred.reject(h);
-      h.dispose();
-    }
+  #settle(call: number, value: HostValue, error: unknown): void {
+    const vm = this.#vm;
+    if (this.#broken && !this.#pending) return; // an interrupted VU is never resumed
+    const callH = vm.newNumber(call);
+    const valueH = error === undefined ? this.#toHandle(value) : this.#newGuestError(error);
+    const r = this.#guard(() => vm.callFunction(this.#settleFn, vm.undefined, callH, error === undefined ? vm.true : vm.false, valueH));
+    callH.dispose();
+    valueH.dispose();
+    if (r.error) this.#failPending(r.error);
+    else r.value.dispose();
     this.#scheduleDrain();
   }
 

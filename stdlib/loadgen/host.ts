@@ -35,6 +35,7 @@ export const loadgenModule: HostModule = {
           return undefined;
         },
         "loadgen.open"(vu: VuContext, file: HostValue, mode: HostValue) {
+          if (mode !== "r" && mode !== "b") throw new TypeError(`open(): mode must be "r" or "b", got ${JSON.stringify(mode)}`);
           if (vu.phase !== "init") throw new Error("open() can only be called in the init context (top level of the script)");
           const key = `${mode}:${file}`;
           let content = files.get(key);
@@ -45,9 +46,10 @@ export const loadgenModule: HostModule = {
           }
           return content;
         },
-        "loadgen.console"(vu: VuContext, level: HostValue, text: HostValue) {
-          const where = vu.id === 0 ? "" : ` vu=${vu.id}`;
-          run.log(`${String(level).toUpperCase().padEnd(5)} ${String(text)}${where ? `  (${where.trim()})` : ""}`);
+        "loadgen.console"(vu: VuContext, level: HostValue, ...args: HostValue[]) {
+          // Objects arrive as JSON text (see toHost in runtime/vu/vu.ts), strings as they are.
+          const text = args.map((a) => (typeof a === "string" ? a : String(a))).join(" ");
+          run.log(`${String(level).toUpperCase().padEnd(5)} ${text}${vu.id === 0 ? "" : `  (vu ${vu.id})`}`);
           return undefined;
         },
       },
