@@ -69,6 +69,8 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     run.controller.abort(new Error(reason));
   };
   o.signal?.addEventListener("abort", () => abort("interrupted by signal", ExitCode.externalAbort), { once: true });
+  // test.abort() stops the run now, as in k6; the tick only catches requests made before the run executed.
+  run.wiring.onAbortRequested = (reason) => abort(reason, ExitCode.scriptAborted);
   for (const output of o.outputs) engine.attachOutput(output);
   await Promise.all(o.outputs.map((out) => out.start()));
 
@@ -99,7 +101,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   let thresholds = run.thresholds.evaluate(engine, 0);
   const tick = () => {
     engine.add(builtins.vus, run.tags.empty, pool.active);
-    engine.add(builtins.vusMax, run.tags.empty, pool.initialized);
+    engine.add(builtins.vusMax, run.tags.empty, pool.peak);
     if (run.wiring.abortRequested !== undefined) abort(run.wiring.abortRequested, ExitCode.scriptAborted);
     if (!o.noThresholds && run.thresholds.definitions.length) {
       thresholds = run.thresholds.evaluate(engine, elapsed());

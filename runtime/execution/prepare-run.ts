@@ -59,6 +59,8 @@ export interface PreparedRun {
 export interface RunWiring {
   execution: ExecutionView;
   abortRequested: string | undefined;
+  /** Set by the executing run: stops it at once when the script asks (test.abort()), rather than at the next tick. */
+  onAbortRequested?: (reason: string) => void;
 }
 
 const idleExecution: ExecutionView = {
@@ -103,7 +105,9 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
       return wiring.execution;
     },
     requestAbort(reason: string) {
-      wiring.abortRequested ??= reason;
+      if (wiring.abortRequested !== undefined) return;
+      wiring.abortRequested = reason;
+      wiring.onAbortRequested?.(reason);
     },
   };
   const moduleInstances = await Promise.all(modules.map((m) => m.open(context)));

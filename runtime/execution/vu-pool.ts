@@ -13,6 +13,7 @@ export class VuPool {
   readonly #idle: VirtualUser[] = [];
   #nextId = 1;
   #live = 0;
+  #peak = 0;
   #busy = 0;
 
   constructor(factory: VuFactory) {
@@ -59,6 +60,7 @@ export class VuPool {
   async #create(): Promise<VirtualUser> {
     const id = this.#nextId++;
     this.#live++;
+    this.#peak = Math.max(this.#peak, this.#live);
     try {
       return await this.#factory(id);
     } catch (e) {
@@ -70,6 +72,14 @@ export class VuPool {
   /** VUs alive now (the `vus_max` metric). */
   get initialized(): number {
     return this.#live;
+  }
+
+  /**
+   * The most VUs alive at once so far (the `vus_max` metric). Broken VUs are discarded and replaced on demand, so
+   * `initialized` can dip below what the run allocated; k6's vus_max never does.
+   */
+  get peak(): number {
+    return this.#peak;
   }
 
   /** VUs taken by scenarios now (the `vus` metric). */

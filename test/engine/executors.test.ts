@@ -121,17 +121,17 @@ test("gracefulStop lets iterations in flight at the end of the duration finish",
 
 test("scenarios call their exec function and tag samples with scenario, scenario tags and run tags", async () => {
   const o = await runScenario(fixture("exec-env-tags.ts"));
-  const calls = seriesOf(o, "calls").map((s) => ({ ...s.tags, count: s.values.count }));
+  const calls: Array<Record<string, string | number | undefined>> = seriesOf(o, "calls").map((s) => ({ ...s.tags, count: s.values.count }));
   assert.equal(
-    calls.sort((a, b) => a.fn!.localeCompare(b.fn!)),
+    calls.sort((a, b) => String(a.fn).localeCompare(String(b.fn))),
     [
       { team: "infra", kind: "r", scenario: "reads", fn: "reads", count: 3 },
       { team: "infra", kind: "w", scenario: "writes", fn: "writes", count: 2 },
     ],
     "default is never called when every scenario names its exec",
   );
-  const iterations = seriesOf(o, "iterations").map((s) => ({ ...s.tags, count: s.values.count }));
-  assert.equal(iterations.sort((a, b) => a.scenario!.localeCompare(b.scenario!)), [
+  const iterations: Array<Record<string, string | number | undefined>> = seriesOf(o, "iterations").map((s) => ({ ...s.tags, count: s.values.count }));
+  assert.equal(iterations.sort((a, b) => String(a.scenario).localeCompare(String(b.scenario))), [
     { team: "infra", kind: "r", scenario: "reads", count: 3 },
     { team: "infra", kind: "w", scenario: "writes", count: 2 },
   ]);
