@@ -55,7 +55,7 @@ export const BUILDS: readonly BuildSpec[] = [
     binary: "etcd",
     links: [],
     ldflags: "", // etcd's version is a constant in go.etcd.io/etcd/api/v3/version
-    expect: "about 1–2 minutes",
+    expect: "about 1 minute",
   },
   {
     component: "kwok",
@@ -65,7 +65,7 @@ export const BUILDS: readonly BuildSpec[] = [
     binary: "kwok",
     links: [],
     ldflags: `-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION.replace(/^v/, "")}`,
-    expect: "about 2–4 minutes",
+    expect: "about 2 minutes",
   },
   {
     component: "kubernetes",
@@ -75,6 +75,6 @@ export const BUILDS: readonly BuildSpec[] = [
     binary: "kubernetes",
     links: KUBERNETES_COMMANDS,
     ldflags: kubernetesLdflags(KUBERNETES_VERSION),
-    expect: "10–25 minutes on 2 cores",
+    expect: "5–15 minutes on 2 cores",
   },
 ];

@@ -1,6 +1,7 @@
 // kwok: drives the fake Nodes (annotation kwok.x-k8s.io/node=fake), the Pods
 // the real scheduler binds to them, and the KubeVirt objects, through the
 // Stages written to the cluster dir from controlplane/manifests/stages/.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -37,8 +38,8 @@ export function currentStageTiming(explicitFile?: string): StageTiming {
   return loadStageTiming(stageTimingFile(explicitFile), timedStageNames());
 }
 
-/** Writes kwok's --config file: all stages, with the KubeVirt delays from `timing`. */
-export async function writeKwokConfig(path: string, timing: StageTiming): Promise<void> {
+/** kwok's --config file: all stages, with the KubeVirt delays from `timing`. */
+export function renderKwokConfig(timing: StageTiming): string {
   const kubevirt = loadStages(KUBEVIRT_STAGES).map((stage) => {
     const d = timing.delays[stage.metadata.name];
     if (d) stage.spec.delay = { durationMilliseconds: d.minMs, jitterDurationMilliseconds: d.maxMs };
@@ -46,7 +47,16 @@ export async function writeKwokConfig(path: string, timing: StageTiming): Promis
   });
   const docs = [...loadStages(NODE_POD_STAGES), ...kubevirt];
   const header = `# Written by loadgen cluster up from ${NODE_POD_STAGES},\n# ${KUBEVIRT_STAGES} and timing file ${timing.file}.\n`;
-  await writeFile(path, header + docs.map((d) => "---\n" + yaml.dump(d, { lineWidth: -1, noRefs: true })).join(""));
+  return header + docs.map((d) => "---\n" + yaml.dump(d, { lineWidth: -1, noRefs: true })).join("");
+}
+
+/** Hash of a rendered config: a running cluster restarts kwok when its stages or timings change. */
+export function kwokConfigHash(config: string): string {
+  return createHash("sha256").update(config).digest("hex").slice(0, 16);
+}
+
+export async function writeKwokConfig(path: string, config: string): Promise<void> {
+  await writeFile(path, config);
 }
 
 export function kwokArgs(o: { kubeconfig: string; config: string; port: number }): string[] {

@@ -10,7 +10,7 @@ import { ensureBinaries, type Binaries } from "./build.ts";
 import { componentHealthy, controllerManagerArgs } from "./controller-manager.ts";
 import { installCrds } from "./crds.ts";
 import { etcdArgs, etcdHealthy } from "./etcd.ts";
-import { currentStageTiming, kwokArgs, kwokHealthy, writeKwokConfig } from "./kwok.ts";
+import { currentStageTiming, kwokArgs, kwokConfigHash, kwokHealthy, renderKwokConfig, writeKwokConfig } from "./kwok.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { acquireLock } from "./lock.ts";
 import { clusterDir, clusterPaths, type ClusterPaths } from "./paths.ts";
@@ -163,7 +163,8 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
   const pki: Pki = await generatePki(p.pki);
   const server = `https://${LOOPBACK}:${ports["kube-apiserver"]}`;
   await writeKubeconfig(p.kubeconfig, server, pki);
-  await writeKwokConfig(p.kwokConfig, timing);
+  const kwokConfig = renderKwokConfig(timing);
+  await writeKwokConfig(p.kwokConfig, kwokConfig);
 
   const state: ClusterState = {
     formatVersion: 1,
@@ -172,7 +173,7 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
     kubeconfig: p.kubeconfig,
     apf,
     stageTimingFile: timing.file,
-    stageTimingHash: timing.hash,
+    kwokConfigHash: kwokConfigHash(kwokConfig),
     ports,
     components: {},
   };
@@ -274,11 +275,12 @@ async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: C
   // Without an explicit file, keep the one the cluster runs with, re-read:
   // editing it and running `cluster up` again applies the new timings.
   const timing = currentStageTiming(options.stageTiming ?? process.env.LOADGEN_STAGE_TIMING ?? state.stageTimingFile);
-  if (timing.hash !== state.stageTimingHash) {
-    log(`restarting kwok with the stage timings from ${timing.file}`);
-    await writeKwokConfig(p.kwokConfig, timing);
+  const kwokConfig = renderKwokConfig(timing);
+  if (kwokConfigHash(kwokConfig) !== state.kwokConfigHash) {
+    log(`restarting kwok: its stages or the timings in ${timing.file} changed`);
+    await writeKwokConfig(p.kwokConfig, kwokConfig);
     state.stageTimingFile = timing.file;
-    state.stageTimingHash = timing.hash;
+    state.kwokConfigHash = kwokConfigHash(kwokConfig);
     await restartComponent(state, p, "kwok",
       kubernetesArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: state.ports.kwok! }), options.extraArgs),
       () => kwokHealthy(state.ports.kwok!), log);

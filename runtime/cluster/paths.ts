@@ -2,7 +2,7 @@
 // (shared by every checkout and by CI re-runs), cluster state in a per-user
 // data dir, and the Go wrapper modules / manifests inside this repository.
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Cache root for built binaries: $LOADGEN_CACHE_DIR, else $XDG_CACHE_HOME/loadgen, else ~/.cache/loadgen. */
@@ -25,7 +25,10 @@ export const controlplaneDir: string = fileURLToPath(new URL("../../controlplane
 export const manifestsDir: string = join(controlplaneDir, "manifests");
 
 /** Files inside the cluster dir, named in one place. */
-export function clusterPaths(dir: string = clusterDir()) {
+export function clusterPaths(dirOption: string = clusterDir()) {
+  // Absolute, because the paths end up in the components' command lines and
+  // in the state file, which later commands read from any working directory.
+  const dir = resolve(dirOption);
   return {
     dir,
     state: join(dir, "state.json"),

@@ -1,9 +1,8 @@
 // The simulated KubeVirt timings: a small YAML file mapping kwok Stage names
 // to {minMs, maxMs}, applied to the Stages in
 // controlplane/manifests/stages/kubevirt.yaml when kwok's config is written.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import yaml from "js-yaml";
 import { manifestsDir } from "./paths.ts";
 
@@ -17,13 +16,12 @@ export interface StageDelay {
 export interface StageTiming {
   file: string;
   delays: Record<string, StageDelay>;
-  /** Changes when the timings change: a running cluster restarts kwok on a new hash. */
-  hash: string;
 }
 
 /** The timing file in effect: the explicit one, else $LOADGEN_STAGE_TIMING, else the repo default. */
 export function stageTimingFile(explicit?: string): string {
-  return explicit ?? process.env.LOADGEN_STAGE_TIMING ?? DEFAULT_STAGE_TIMING_FILE;
+  // Absolute: the path is recorded in the cluster state and re-read later from any directory.
+  return resolve(explicit ?? process.env.LOADGEN_STAGE_TIMING ?? DEFAULT_STAGE_TIMING_FILE);
 }
 
 export function loadStageTiming(file: string, knownStages: readonly string[]): StageTiming {
@@ -55,6 +53,5 @@ export function loadStageTiming(file: string, knownStages: readonly string[]): S
     }
     delays[name] = { minMs: Math.round(v.minMs), maxMs: Math.round(v.maxMs) };
   }
-  const hash = createHash("sha256").update(JSON.stringify(delays)).digest("hex").slice(0, 16);
-  return { file, delays, hash };
+  return { file, delays };
 }

@@ -23,7 +23,8 @@ export interface ClusterState {
   kubeconfig: string;
   apf: boolean;
   stageTimingFile: string;
-  stageTimingHash: string;
+  /** Hash of kwok's rendered config (stages + timings), see kwok.ts. */
+  kwokConfigHash: string;
   ports: Record<string, number>;
   components: Partial<Record<ComponentName, ComponentRecord>>;
 }
