@@ -2,7 +2,9 @@
 // "N passed, N failed". uvu's own totals stay in the output above it.
 import { spawn } from "node:child_process";
 
-const args = ["--import", "tsx", "node_modules/uvu/bin.js", ".", "\\.test\\.ts$", "-i", "node_modules", "-i", "dist", ...process.argv.slice(2)];
+// Optional argument: the folder to run (default: the whole repository), e.g. `node scripts/run-tests.mjs runtime`.
+const dir = process.argv[2] ?? ".";
+const args = ["--import", "tsx", "node_modules/uvu/bin.js", dir, "\\.test\\.ts$", "-i", "node_modules", "-i", "dist"];
 const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0" } });
 let out = "";
 child.stdout.on("data", (chunk) => {

@@ -1,0 +1,69 @@
+/**
+ * `loadgen/execution`: what the running VU, its scenario and the test look like right now (k6's `k6/execution`),
+ * and `test.abort()`.
+ * @module
+ */
+
+/** The current VU. */
+export interface VuInfo {
+  /** 1-based VU number in the test (0 in setup/teardown). */
+  readonly idInTest: number;
+  readonly idInInstance: number;
+  /** 0-based iteration of this VU in its current scenario. */
+  readonly iterationInScenario: number;
+  readonly iterationInInstance: number;
+  /** The tags the VU's samples carry now. */
+  readonly tags: Record<string, string>;
+}
+
+/** The scenario the VU runs. */
+export interface ScenarioInfo {
+  readonly name: string;
+  readonly executor: string;
+  /** The scenario's startTime, in ms. */
+  readonly startTime: number;
+  /** 0..1 */
+  readonly progress: number;
+  /** 0-based number of this iteration among all of the scenario's iterations. */
+  readonly iterationInTest: number;
+}
+
+/** This loadgen process. */
+export interface InstanceInfo {
+  readonly vusActive: number;
+  readonly vusInitialized: number;
+  readonly iterationsCompleted: number;
+  /** Milliseconds since the scenarios started. */
+  readonly currentTestRunDuration: number;
+}
+
+/** The test run. */
+export interface TestInfo {
+  /**
+   * Stops the whole run now; teardown and the summary still run, and loadgen exits with code 108.
+   * @example Usage
+   * ```ts
+   * import exec from "loadgen/execution";
+   * exec.test.abort("the cluster is not healthy");
+   * ```
+   */
+  abort(reason?: string): never;
+  /** The resolved options. */
+  readonly options: Record<string, unknown>;
+}
+
+export const vu: VuInfo;
+export const scenario: ScenarioInfo;
+export const instance: InstanceInfo;
+export const test: TestInfo;
+
+/**
+ * All of the above in one object.
+ * @example Usage
+ * ```ts
+ * import exec from "loadgen/execution";
+ * const name = `vmi-${exec.vu.idInTest}-${exec.vu.iterationInScenario}`;
+ * ```
+ */
+declare const execution: { readonly vu: VuInfo; readonly scenario: ScenarioInfo; readonly instance: InstanceInfo; readonly test: TestInfo };
+export default execution;

@@ -1,0 +1,74 @@
+/**
+ * `loadgen/metrics`: custom metrics, as in k6. Create them in the init context (top level); add samples in
+ * iterations. Every sample carries the VU's tags (scenario, group) plus the tags you pass. Use them in thresholds
+ * by name, e.g. `thresholds: { vmi_ready_seconds: ["p(95)<60"] }`.
+ * @module
+ */
+
+/** Tags for one sample: tag name → value. */
+export type Tags = Record<string, string>;
+
+/**
+ * A sum (`count`) and its rate per second (`rate`).
+ * @example Usage
+ * ```ts
+ * import { Counter } from "loadgen/metrics";
+ * const created = new Counter("objects_created");
+ * created.add(1, { kind: "VirtualMachineInstance" });
+ * ```
+ */
+export class Counter {
+  /** @param name Letters, digits and underscores. @param isTime Values are milliseconds (for display). */
+  constructor(name: string, isTime?: boolean);
+  readonly name: string;
+  /** Adds `value` (usually 1). */
+  add(value: number, tags?: Tags): void;
+}
+
+/**
+ * The last value set (`value`), with `min` and `max`.
+ * @example Usage
+ * ```ts
+ * import { Gauge } from "loadgen/metrics";
+ * const running = new Gauge("vmis_running");
+ * running.add(42);
+ * ```
+ */
+export class Gauge {
+  constructor(name: string, isTime?: boolean);
+  readonly name: string;
+  /** Sets the gauge to `value`. */
+  add(value: number, tags?: Tags): void;
+}
+
+/**
+ * The share of non-zero samples (`rate`, with `passes` and `fails`).
+ * @example Usage
+ * ```ts
+ * import { Rate } from "loadgen/metrics";
+ * const ready = new Rate("vmi_ready_in_time");
+ * ready.add(true);
+ * ```
+ */
+export class Rate {
+  constructor(name: string);
+  readonly name: string;
+  /** Records a pass (truthy) or a fail (falsy). */
+  add(value: boolean | number, tags?: Tags): void;
+}
+
+/**
+ * A distribution (`avg`, `min`, `med`, `max`, `p(N)`), kept in a mergeable t-digest so memory stays bounded.
+ * @example Usage
+ * ```ts
+ * import { Trend } from "loadgen/metrics";
+ * const toRunning = new Trend("vmi_to_running", true);
+ * toRunning.add(1234);
+ * ```
+ */
+export class Trend {
+  /** @param isTime Values are milliseconds: the summary prints them as durations. */
+  constructor(name: string, isTime?: boolean);
+  readonly name: string;
+  add(value: number, tags?: Tags): void;
+}
