@@ -88,8 +88,29 @@ export interface ExecutionView {
 export interface HostModuleInstance {
   readonly sync?: Readonly<Record<string, SyncHostFunction>>;
   readonly async?: Readonly<Record<string, AsyncHostFunction>>;
-  /** Called once when the run ends, after teardown; release connections, stop watches. */
+  /**
+   * Called once after teardown, before the summary is built: the module's own report for this run (e.g. the API
+   * server's REST call counts, KubeVirt's SLI tables). It lands in the summary JSON under `extensions[specifier]`,
+   * and its tables are printed after the metrics.
+   */
+  summary?(): Promise<SummaryExtension | undefined>;
+  /** Called once when the run ends, after the summary; release connections, stop watches. */
   close?(): Promise<void>;
+}
+
+/** A module's section of the end-of-test summary. */
+export interface SummaryExtension {
+  /** Machine-readable data for `--summary-export` and handleSummary. */
+  readonly data: unknown;
+  /** Human tables for the printed summary. */
+  readonly tables: readonly SummaryTable[];
+}
+
+/** A small table in the printed summary. */
+export interface SummaryTable {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
 }
 
 /** A stdlib module as the engine registers it. */

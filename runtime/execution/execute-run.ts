@@ -190,6 +190,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     thresholds = run.thresholds.evaluate(engine, runMs, { final: true });
     if (thresholds.failed && !o.noThresholds && exitCode === ExitCode.ok) exitCode = ExitCode.thresholdsFailed;
     const summary = buildSummary({
+      extensions: await moduleReports(run, o.log),
       engine,
       metrics: run.metrics,
       thresholds: o.noThresholds ? undefined : thresholds,
@@ -249,6 +250,23 @@ async function callWithTimeout(vu: VirtualUser, fn: string, argJson: string | un
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Each stdlib module's own section of the summary, by specifier; a module whose report fails is logged and left out. */
+async function moduleReports(run: PreparedRun, log: (line: string) => void): Promise<NonNullable<Summary["extensions"]>> {
+  const out: NonNullable<Summary["extensions"]> = {};
+  await Promise.all(
+    run.moduleInstances.map(async (m, i) => {
+      if (!m.summary) return;
+      try {
+        const ext = await m.summary();
+        if (ext) out[run.moduleSpecifiers[i]!] = { data: ext.data, tables: ext.tables };
+      } catch (e) {
+        log(`WARN  ${run.moduleSpecifiers[i]}: its summary report failed: ${(e as Error).message}`);
+      }
+    }),
+  );
+  return out;
 }
 
 /** Reads handleSummary's result: an object mapping file names (or stdout/stderr) to text. */

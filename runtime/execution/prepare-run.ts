@@ -52,6 +52,8 @@ export interface PreparedRun {
   /** Mutable wiring the executing run fills in: the execution view and the abort request. */
   readonly wiring: RunWiring;
   readonly moduleInstances: readonly HostModuleInstance[];
+  /** The specifier of each module instance, index for index. */
+  readonly moduleSpecifiers: readonly string[];
   readonly controller: AbortController;
 }
 
@@ -179,6 +181,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     createVu,
     wiring,
     moduleInstances,
+    moduleSpecifiers: modules.map((m) => m.specifier),
     controller,
   };
 }

@@ -51,6 +51,15 @@ export interface Summary {
     thresholdsFailed: boolean;
   };
   scenarios?: object;
+  /** Stdlib modules' own reports, by module specifier (see SummaryExtension in stdlib/host-module.ts). */
+  extensions?: Record<string, { data: unknown; tables: ReadonlyArray<SummaryTableData> }>;
+}
+
+/** A table a module adds to the printed summary. */
+export interface SummaryTableData {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
 }
 
 /** What buildSummary needs; `options` is the scenario's `options` (summaryTrendStats, summaryTimeUnit, noColor are read). */
@@ -63,6 +72,7 @@ export interface BuildSummaryInput {
   scenarios?: object;
   aborted?: { reason: string };
   quiet?: boolean;
+  extensions?: Summary["extensions"];
 }
 
 const GROUP_SEPARATOR = "::";
@@ -117,6 +127,7 @@ export function buildSummary(input: BuildSummaryInput): Summary {
   };
   if (abortReason !== undefined) summary.state.abortReason = abortReason;
   if (input.scenarios !== undefined) summary.scenarios = input.scenarios;
+  if (input.extensions !== undefined && Object.keys(input.extensions).length > 0) summary.extensions = input.extensions;
   return summary;
 }
 

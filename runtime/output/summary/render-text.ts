@@ -3,7 +3,7 @@
  * dotted, aligned line, marked ✓/✗ when it has thresholds. Value formatting follows k6's summary code (durations such as
  * `1.23ms` or `1m3s`, bytes in kB, rates as truncated percentages).
  */
-import type { Summary, SummaryCheck, SummaryGroup, SummaryMetric } from "./build-summary.ts";
+import type { SummaryTableData, Summary, SummaryCheck, SummaryGroup, SummaryMetric } from "./build-summary.ts";
 import { compareMetricNames } from "./build-summary.ts";
 
 /** Rendering options: ANSI colour only when `color` is set. */
@@ -29,6 +29,9 @@ export function renderTextSummary(summary: Summary, options: RenderTextOptions):
   const lines: string[] = [];
   lines.push(...renderGroup(BASE_INDENT + "    ", summary.root_group, decorate));
   lines.push(...renderMetrics(summary, decorate));
+  for (const ext of Object.values(summary.extensions ?? {})) {
+    for (const table of ext.tables) lines.push("", ...renderTable(table));
+  }
   if (summary.state.aborted) {
     lines.push("", BASE_INDENT + "  " + decorate(`${FAIL} run aborted: ${summary.state.abortReason ?? "no reason given"}`, RED));
   }
@@ -198,4 +201,18 @@ function pad(text: string, to: number): string {
 function width(text: string): number {
   // eslint-disable-next-line no-control-regex
   return [...text.replace(/\x1b\[[0-9;]*m/g, "")].length;
+}
+
+/** A module's table (see SummaryTableData): a title, then aligned columns, numbers right-aligned. */
+function renderTable(table: SummaryTableData): string[] {
+  const cells = table.rows.map((r) => r.map((c) => (typeof c === "number" ? formatNumber(c) : c)));
+  const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: readonly string[], numeric: boolean[]) =>
+    BASE_INDENT + "  " + r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const numeric = table.columns.map((_, i) => table.rows.length > 0 && table.rows.every((r) => typeof r[i] === "number"));
+  return [BASE_INDENT + "  " + table.title, line([...table.columns], numeric), ...cells.map((r) => line(r, numeric))];
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
