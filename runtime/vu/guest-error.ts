@@ -15,6 +15,11 @@ export interface GuestError {
 
 /** Reads a thrown guest value (without keeping the handle) into a GuestError. */
 export function readGuestError(vm: QuickJSContext, handle: QuickJSHandle, mapper: StackMapper): GuestError {
+  if (vm.typeof(handle) === "object" && vm.sameValue(handle, vm.null)) {
+    // At its memory cap QuickJS may fail to allocate even the "out of memory" InternalError and throws null
+    // instead. Scenarios do not throw null in practice, so a null exception is read as the VU running out of memory.
+    return { name: "InternalError", message: "out of memory", stack: "", location: undefined, kind: "out-of-memory" };
+  }
   let name = "Error";
   let message: string;
   let rawStack = "";
@@ -31,11 +36,20 @@ export function readGuestError(vm: QuickJSContext, handle: QuickJSHandle, mapper
     message = "out of memory";
     name = "InternalError";
   }
-  const stack = rawStack ? mapper.mapStack(rawStack).replace(/\s+$/, "") : "";
+  const stack = rawStack ? shortened(mapper.mapStack(rawStack).replace(/\s+$/, "")) : "";
   const kind = name === "InternalError" && message === "interrupted"
     ? "interrupted"
     : /out of memory/i.test(message) && name === "InternalError" ? "out-of-memory" : "exception";
   return { name, message, stack, location: rawStack ? mapper.firstLocation(rawStack) : undefined, kind };
+}
+
+const MAX_FRAMES = 12;
+
+/** The first frames of a stack; a stack overflow has thousands of identical ones, too many to print. */
+function shortened(stack: string): string {
+  const lines = stack.split("\n");
+  if (lines.length <= MAX_FRAMES) return stack;
+  return [...lines.slice(0, MAX_FRAMES), `    … ${lines.length - MAX_FRAMES} more frames`].join("\n");
 }
 
 /** A GuestError as one printable block: `Error: msg\n    at fn (scenarios/x.ts:8:11)`. */
