@@ -65,6 +65,12 @@ export interface RunContext {
   readonly execution: ExecutionView;
   /** Asks the run to stop now (test.abort()); the run ends with the script-aborted exit code. */
   requestAbort(reason: string): void;
+  /**
+   * A per-run service shared between modules, created on first use: e.g. the Kubernetes client that `loadgen/k8s`
+   * makes and `loadgen/kubevirt` reuses, so both share one connection pool and one rate limit. Keys are namespaced
+   * by the owning module (`"k8s.client"`).
+   */
+  shared<T>(key: string, create: () => T): T;
 }
 
 /** Cluster access flags of `loadgen run`. */

@@ -91,6 +91,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const controller = new AbortController();
   const wiring: RunWiring = { execution: idleExecution, abortRequested: undefined };
   let resolvedOptions: ResolvedOptions | undefined;
+  const services = new Map<string, unknown>();
 
   const context: RunContext = {
     runId,
