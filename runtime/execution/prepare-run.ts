@@ -112,6 +112,10 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
       wiring.abortRequested = reason;
       wiring.onAbortRequested?.(reason);
     },
+    shared<T>(key: string, create: () => T): T {
+      if (!services.has(key)) services.set(key, create());
+      return services.get(key) as T;
+    },
   };
   const moduleInstances = await Promise.all(modules.map((m) => m.open(context)));
   const table = buildHostTable(moduleInstances);
