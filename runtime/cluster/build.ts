@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { BUILDS, type BuildSpec } from "./components.ts";
 import { findGo, goVersion } from "./go-toolchain.ts";
 import { cacheDir } from "./paths.ts";
@@ -137,6 +137,33 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
   return (Date.now() - started) / 1000;
 }
 
+/** Removes temp dirs of builds whose process is gone (an interrupted `cluster up`). */
+async function removeAbandonedBuilds(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  const prefix = `${basename(dir)}.tmp-`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent).filter((n) => n.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(name.slice(prefix.length));
+    // Our own leftover (an earlier failed attempt in this process) or a dead builder's.
+    if (pid === process.pid || !isAlive(pid)) await rm(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Builds one component unless its cached binary is current. */
 export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void): Promise<BuiltBinary> {
   const dir = binDir(spec);
@@ -148,7 +175,7 @@ export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void):
   const why = existsSync(dir) ? " (wrapper module changed since the cached build)" : "";
   log(`building ${spec.component} ${spec.version} with ${goVer}${why}; expect ${spec.expect} (once; cached in ${dir})`);
   const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
+  await removeAbandonedBuilds(dir);
   await mkdir(tmp, { recursive: true });
   try {
     const seconds = await goBuild(go, spec, tmp, log);

@@ -1,10 +1,12 @@
 // `loadgen cluster up` / status, against the shared local cluster: what a
 // user checks after starting it.
+import { execFileSync } from "node:child_process";
 import { request } from "node:https";
 import { ApiextensionsV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { clusterStatus, clusterUp } from "../../runtime/cluster/local-cluster.ts";
+import { ensureBinaries } from "../../runtime/cluster/build.ts";
 import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "../../runtime/cluster/components.ts";
 import { localKubeConfig, useLocalCluster } from "../fixtures/local-cluster.ts";
 
@@ -36,6 +38,17 @@ test("the apiserver reports the pinned Kubernetes release", async () => {
   const kc = await localKubeConfig();
   const v = await kc.makeApiClient(VersionApi).getCode();
   assert.is(v.gitVersion, KUBERNETES_VERSION);
+});
+
+test("each built binary's --version reports the pinned release", async () => {
+  await useLocalCluster();
+  const bins = await ensureBinaries();
+  const version = (bin: string, args: string[] = ["--version"]) => execFileSync(bin, args, { encoding: "utf8" });
+  assert.match(version(bins.kubeApiserver), `Kubernetes ${KUBERNETES_VERSION}`);
+  assert.match(version(bins.kubeControllerManager), `Kubernetes ${KUBERNETES_VERSION}`);
+  assert.match(version(bins.kubeScheduler), `Kubernetes ${KUBERNETES_VERSION}`);
+  assert.match(version(bins.etcd), `etcd Version: ${ETCD_VERSION.replace(/^v/, "")}`);
+  assert.match(version(bins.kwok), `kwok version ${KWOK_VERSION}`);
 });
 
 test("status lists every component running, with version, pid, port and log file", async () => {
