@@ -1,7 +1,7 @@
 // Bad input and faults end `cluster up` with a clear message and leave no
 // process behind. Each case uses its own throwaway cluster dir, so the
 // shared cluster other tests use is never touched.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +19,12 @@ import {
 } from "../../runtime/cluster/local-cluster.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 
-const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `loadgen-${prefix}-`));
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `loadgen-${prefix}-`));
+  made.push(dir);
+  return dir;
+};
 
 /** Pids of live processes whose command line mentions `text` (e.g. a cluster dir). */
 function processesMentioning(text: string): number[] {
@@ -49,6 +54,10 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 test.before(async () => {
   // The binaries are built (or found in the cache) by the shared fixture.
   await useLocalCluster();
+});
+
+test.after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
 test("cluster up on an apiserver port that is in use fails naming the port, and starts nothing", async () => {

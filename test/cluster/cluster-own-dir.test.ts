@@ -1,7 +1,7 @@
 // A second, throwaway cluster in its own dir (LOADGEN_CLUSTER_DIR's
 // equivalent), so crashing and reconfiguring it never disturbs the shared
 // cluster other tests use.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
@@ -12,6 +12,7 @@ import { clusterDown, clusterStatus, clusterUp } from "../../runtime/cluster/loc
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loadgen-own-dir-"));
+const scratch = mkdtempSync(join(tmpdir(), "loadgen-own-dir-files-"));
 
 function processesMentioning(text: string): number[] {
   const pids: number[] = [];
@@ -51,6 +52,7 @@ test.before(async () => {
 
 test.after(async () => {
   await clusterDown({ dir });
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 test("status reports a crashed component, and cluster up then restarts the cluster from scratch", async () => {
@@ -88,7 +90,7 @@ test("cluster up with apf: false restarts only the apiserver, without priority a
 });
 
 test("a stage timing file sets kwok's VMI delays; a changed file restarts only kwok; a bad one is rejected by name", async () => {
-  const timing = join(dir, "..", `${dir.split("/").pop()}-timing.yaml`);
+  const timing = join(scratch, "timing.yaml");
   writeFileSync(timing, "vmi-running: {minMs: 1234, maxMs: 2345}\n");
   const up = await clusterUp({ dir, stageTiming: timing });
   assert.equal(up.restarted, ["kwok"]);
