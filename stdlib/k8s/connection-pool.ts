@@ -1,0 +1,60 @@
+// kperf's connection model on undici: `conns` long-lived connections to the one API server, requests spread over them
+// round-robin. With HTTP/2 each connection is one undici Client multiplexing streams; over HTTP/1.1 each "conn" is a
+// Pool (Go's transport opens more sockets per rest client as needed, and so does a Pool), capped at
+// ceil(clients / conns) sockets when `clients` is set.
+import { Client, Pool, type Dispatcher } from "undici";
+import type { TlsConnectOptions } from "./cluster-access.ts";
+
+export interface ConnectionPoolOptions {
+  /** Long-lived connections (kperf `conns`); at least 1. */
+  readonly conns: number;
+  /** Concurrent requesters (kperf `client`); caps HTTP/1.1 sockets per connection slot. 0 = no cap. */
+  readonly clients: number;
+  /** Negotiate HTTP/2 through ALPN (kperf's default; `disableHTTP2` turns it off). Plain http:// stays HTTP/1.1. */
+  readonly http2: boolean;
+  readonly tls: TlsConnectOptions;
+}
+
+/** The dispatchers of one run. */
+export class ConnectionPool {
+  readonly #slots: Dispatcher[];
+  #next = 0;
+
+  constructor(origin: string, o: ConnectionPoolOptions) {
+    const conns = Math.max(1, Math.floor(o.conns));
+    const connect = { ...o.tls };
+    const h2 = o.http2 && origin.startsWith("https:");
+    this.#slots = [];
+    for (let i = 0; i < conns; i++) {
+      if (h2) {
+        // The API server allows far more concurrent streams than undici's default of 100 per connection.
+        this.#slots.push(new Client(origin, { allowH2: true, maxConcurrentStreams: 1000, connect, pipelining: 1 }));
+      } else {
+        const perSlot = o.clients > 0 ? Math.max(1, Math.ceil(o.clients / conns)) : null;
+        this.#slots.push(new Pool(origin, { connections: perSlot, connect, pipelining: 1 }));
+      }
+    }
+  }
+
+  /** The next connection, round-robin (kperf's `restCli[i % conns]`, per request rather than per client goroutine). */
+  next(): Dispatcher {
+    const slots = this.#slots;
+    const d = slots[this.#next]!;
+    this.#next = this.#next + 1 === slots.length ? 0 : this.#next + 1;
+    return d;
+  }
+
+  /** The connection a given requester sticks to (kperf mode: client i uses connection i % conns). */
+  forClient(i: number): Dispatcher {
+    return this.#slots[i % this.#slots.length]!;
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** Closes every connection; requests in flight are aborted. */
+  async close(): Promise<void> {
+    await Promise.all(this.#slots.map((d) => d.destroy().catch(() => {})));
+  }
+}

@@ -1,0 +1,90 @@
+// Errors of loadgen/k8s as a scenario sees them: one class with `status` (HTTP status, 0 when no response came) and
+// `code` (the Status reason such as NotFound or Forbidden, or a transport code such as Connection or Timeout), and the
+// classification kperf uses for its errorStats: http/<code>, http2-protocol/<code>, connection/<code>, timeout, unknown/<message>.
+
+/** The `kind` tag of k8s_request_errors. */
+export type ErrorKind = "http" | "http2" | "connection" | "timeout" | "unknown";
+
+/** A failure, classified. `key` is kperf's errorStats key. */
+export interface ErrorClass {
+  readonly kind: ErrorKind;
+  readonly key: string;
+  /** The guest-visible `code`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A failed Kubernetes API call; crosses into the guest with name, message, code and status. */
+export class K8sError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly class: ErrorClass | undefined;
+  constructor(message: string, code: string, status: number, cls?: ErrorClass) {
+    super(message);
+    this.name = "K8sError";
+    this.code = code;
+    this.status = status;
+    this.class = cls;
+  }
+}
+
+/** The error for an HTTP error status, with the API server's Status reason and message when the body has them. */
+export function httpErrorFromStatus(what: string, status: number, body: string): K8sError {
+  let reason = "";
+  let message = "";
+  try {
+    const s = JSON.parse(body) as { kind?: string; reason?: string; message?: string };
+    if (s && s.kind === "Status") {
+      reason = s.reason ?? "";
+      message = s.message ?? "";
+    }
+  } catch {
+    message = body.slice(0, 200).trim();
+  }
+  const code = reason || REASONS[status] || `HTTP${status}`;
+  const cls: ErrorClass = { kind: "http", key: `http/${status}`, code, message };
+  const hint = status === 401 ? " (the credentials were rejected: an expired or wrong token or certificate?)" : "";
+  return new K8sError(`${what}: ${status} ${code}${message ? `: ${message}` : ""}${hint}`, code, status, cls);
+}
+
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  406: "NotAcceptable",
+  409: "Conflict",
+  410: "Gone",
+  415: "UnsupportedMediaType",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNABORTED",
+  "UND_ERR_SOCKET", "UND_ERR_CLOSED", "UND_ERR_DESTROYED", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_INFO",
+]);
+
+/** Classifies a transport failure (no HTTP status) the way kperf does: HTTP/2 protocol, connection, timeout, unknown. */
+export function classifyError(err: Error): ErrorClass {
+  const code = String((err as { code?: unknown }).code ?? (err.cause as { code?: unknown } | undefined)?.code ?? "");
+  const message = err.message || String(err);
+  if (TIMEOUT_CODES.has(code)) return { kind: "timeout", key: "timeout", code: "Timeout", message: `timed out (${code})` };
+  if (code.startsWith("ERR_HTTP2") || /http2|GOAWAY|RST_STREAM/i.test(message)) {
+    return { kind: "http2", key: `http2-protocol/${code || "error"}`, code: "HTTP2", message: `HTTP/2 error: ${message}` };
+  }
+  if (CONNECTION_CODES.has(code) || code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return { kind: "connection", key: `connection/${code}`, code: "Connection", message: `connection failed: ${code}: ${message}` };
+  }
+  return { kind: "unknown", key: `unknown/${code || message.slice(0, 60)}`, code: "Unknown", message };
+}
+
+/** A problem found before any request was sent (unknown resource, malformed object, bad option). */
+export function clientError(code: string, message: string): K8sError {
+  return new K8sError(message, code, 0, { kind: "unknown", key: `unknown/${code}`, code, message });
+}

@@ -1,0 +1,272 @@
+// Guest shim of `loadgen/k8s`: thin. Arguments go to the host as JSON text; results come back as a number
+// (bytes * 1000 + status) when the scenario did not ask for objects, so the hot path parses nothing, or as one JSON
+// text when it did. The watch iterator and waitFor are built here over three host calls (open, next batch, close).
+import { host } from "../guest-host.ts";
+
+const listHost = host.async("k8s.list");
+const getHost = host.async("k8s.get");
+const createHost = host.async("k8s.create");
+const updateHost = host.async("k8s.update");
+const applyHost = host.async("k8s.apply");
+const patchHost = host.async("k8s.patch");
+const deleteHost = host.async("k8s.delete");
+const deleteCollectionHost = host.async("k8s.deleteCollection");
+const watchOpen = host.async("k8s.watchOpen");
+const watchNext = host.async("k8s.watchNext");
+const watchClose = host.async("k8s.watchClose");
+const renderHost = host.sync("k8s.render");
+const infoHost = host.sync("k8s.info");
+
+type Obj = Record<string, any>;
+type Opts = Record<string, any> | undefined;
+
+const info = JSON.parse(infoHost()) as { runId: string; runLabel: string; scenarioLabel: string; runSelector: string };
+export const runId: string = info.runId;
+export const runSelector: string = info.runSelector;
+export const RUN_LABEL: string = info.runLabel;
+export const SCENARIO_LABEL: string = info.scenarioLabel;
+
+/** Options as the host reads them; the same object gives the same text, which the host caches on. */
+function optsText(o: Opts): string | undefined {
+  return o === undefined ? undefined : JSON.stringify(o);
+}
+
+/** Decodes a host result: a number for an undecoded reply, else JSON with `body` (or `pages` for lists). */
+function reply(v: number | string): any {
+  if (typeof v === "number") {
+    const status = v % 1000;
+    return { status, bytes: (v - status) / 1000 };
+  }
+  const r = JSON.parse(v);
+  return r.body !== undefined ? r.body : r;
+}
+
+function bodyText(obj: unknown): string {
+  if (typeof obj === "string") return obj;
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+    const e = new Error(`malformed object: expected an object or YAML text, got ${Array.isArray(obj) ? "an array" : typeof obj}`) as Error & { code: string; status: number };
+    e.name = "K8sError";
+    e.code = "InvalidObject";
+    e.status = 0;
+    throw e;
+  }
+  return JSON.stringify(obj);
+}
+
+export async function list(resource: string, options?: Opts): Promise<any> {
+  const v = await listHost(String(resource), optsText(options));
+  if (typeof v === "number") return reply(v);
+  const r = JSON.parse(v);
+  if (r.pages !== undefined) {
+    const pages: Obj[] = r.pages;
+    const items: Obj[] = [];
+    for (const p of pages) if (Array.isArray(p.items)) for (const it of p.items) items.push(it);
+    const last = pages[pages.length - 1] ?? {};
+    const meta = last.metadata ?? {};
+    return {
+      status: r.status,
+      bytes: r.bytes,
+      pageCount: r.pageCount ?? pages.length,
+      resourceVersion: r.resourceVersion ?? meta.resourceVersion ?? "",
+      continue: r.continue ?? meta.continue,
+      remainingItemCount: r.remainingItemCount ?? meta.remainingItemCount,
+      kind: last.kind,
+      apiVersion: last.apiVersion,
+      metadata: meta,
+      items,
+    };
+  }
+  return r;
+}
+
+export async function get(resource: string, name: string, options?: Opts): Promise<any> {
+  return reply(await getHost(String(resource), String(name), optsText(options)));
+}
+
+export async function create(object: unknown, options?: Opts): Promise<any> {
+  return reply(await createHost(bodyText(object), optsText(options)));
+}
+
+export async function update(object: unknown, options?: Opts): Promise<any> {
+  return reply(await updateHost(bodyText(object), optsText(options)));
+}
+
+export async function apply(object: unknown, options?: Opts): Promise<any> {
+  return reply(await applyHost(bodyText(object), optsText(options)));
+}
+
+export async function patch(resource: string, name: string, body: unknown, options?: Opts): Promise<any> {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return reply(await patchHost(String(resource), String(name), text, optsText(options)));
+}
+
+function del(resource: string, name: string, options?: Opts): Promise<any> {
+  return deleteHost(String(resource), String(name), optsText(options)).then(reply);
+}
+export { del as delete };
+
+export async function deleteCollection(resource: string, options?: Opts): Promise<any> {
+  return reply(await deleteCollectionHost(String(resource), optsText(options)));
+}
+
+export function render(template: string, vars?: Obj): Obj {
+  const all = renderAll(template, vars);
+  if (all.length !== 1) throw new Error(`render(): the template has ${all.length} documents; use renderAll()`);
+  return all[0]!;
+}
+
+export function renderAll(template: string, vars?: Obj): Obj[] {
+  return JSON.parse(renderHost(String(template), vars === undefined ? undefined : JSON.stringify(vars)));
+}
+
+export interface WatchEvent {
+  type: string;
+  object: any;
+}
+
+/** A watch: an async iterator of events, resumed by the host across disconnects. */
+export class Watch implements AsyncIterableIterator<WatchEvent> {
+  readonly #opened: Promise<number>;
+  #queue: WatchEvent[] = [];
+  #done = false;
+
+  constructor(resource: string, options?: Opts) {
+    this.#opened = watchOpen(String(resource), optsText(options));
+    // An open that fails is reported by the first next(); do not let it be an unhandled rejection meanwhile.
+    this.#opened.catch(() => {});
+  }
+
+  /** Events that arrive within `maxWaitMs` (possibly none). */
+  async poll(maxWaitMs: number): Promise<WatchEvent[]> {
+    if (this.#queue.length > 0) {
+      const q = this.#queue;
+      this.#queue = [];
+      return q;
+    }
+    if (this.#done) return [];
+    const id = await this.#opened;
+    return JSON.parse(await watchNext(id, Math.max(0, maxWaitMs)));
+  }
+
+  async next(): Promise<IteratorResult<WatchEvent>> {
+    while (this.#queue.length === 0) {
+      if (this.#done) return { done: true, value: undefined };
+      this.#queue = await this.poll(30_000);
+    }
+    return { done: false, value: this.#queue.shift()! };
+  }
+
+  async return(): Promise<IteratorResult<WatchEvent>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  async close(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue = [];
+    try {
+      await watchClose(await this.#opened);
+    } catch {
+      // never opened: nothing to close
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+export function watch(resource: string, options?: Opts): Watch {
+  return new Watch(resource, options);
+}
+
+// ---- waitFor ----
+
+type Condition = string | ((o: Obj) => unknown) | { path: string; equals?: unknown; in?: unknown[] } | { condition: string; status?: string };
+
+function pathValue(o: Obj, path: string): unknown {
+  let v: any = o;
+  for (const part of path.replace(/^\./, "").split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = v[part];
+  }
+  return v;
+}
+
+function predicate(until: Condition | undefined): ((o: Obj) => boolean) | "deleted" {
+  if (until === undefined || until === "exists") return () => true;
+  if (until === "deleted") return "deleted";
+  if (typeof until === "function") return (o) => !!until(o);
+  if (typeof until === "object" && until !== null) {
+    if ("condition" in until) {
+      const want = until.status ?? "True";
+      return (o) => Array.isArray(o.status?.conditions) && o.status.conditions.some((c: Obj) => c.type === until.condition && c.status === want);
+    }
+    if ("path" in until) {
+      if (Array.isArray(until.in)) return (o) => until.in!.includes(pathValue(o, until.path));
+      return (o) => pathValue(o, until.path) === until.equals;
+    }
+  }
+  throw new TypeError(`waitFor(): until must be a function, "exists", "deleted", {path, equals}, or {condition, status}`);
+}
+
+function parseTimeout(t: unknown): number {
+  if (t === undefined) return 60_000;
+  if (typeof t === "number") return t;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(String(t).trim());
+  if (!m) throw new TypeError(`waitFor(): timeout must be milliseconds or a duration such as "90s", got ${JSON.stringify(t)}`);
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2]!]!;
+}
+
+export async function waitFor(resource: string, options: Obj = {}): Promise<{ matched: number; total: number; elapsedMs: number }> {
+  const started = Date.now();
+  const deadline = started + parseTimeout(options.timeout);
+  const pred = predicate(options.until);
+  const want: number | undefined = options.count;
+  const name: string | undefined = options.name;
+  const selectors: Obj = {};
+  for (const k of ["namespace", "labelSelector", "fieldSelector", "tags"]) if (options[k] !== undefined) selectors[k] = options[k];
+  if (name !== undefined) selectors.fieldSelector = `metadata.name=${name}` + (options.fieldSelector ? "," + options.fieldSelector : "");
+  const key = (o: Obj) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+  const objects = new Map<string, Obj>();
+  const evaluate = (): { done: boolean; matched: number } => {
+    if (pred === "deleted") return { done: objects.size === 0, matched: objects.size };
+    let matched = 0;
+    for (const o of objects.values()) if (pred(o)) matched++;
+    if (want !== undefined) return { done: matched >= want, matched };
+    return { done: objects.size > 0 && matched === objects.size, matched };
+  };
+
+  const first = await list(resource, { ...selectors, decode: true });
+  for (const o of first.items) objects.set(key(o), o);
+  let state = evaluate();
+  if (state.done) return { matched: state.matched, total: objects.size, elapsedMs: Date.now() - started };
+  const w = new Watch(resource, { ...selectors, resourceVersion: first.resourceVersion });
+  try {
+    while (!state.done) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const what = pred === "deleted" ? `${objects.size} object(s) still present` : `${state.matched} of ${want ?? objects.size} object(s) met the condition`;
+        const e = new Error(`waitFor ${resource}: timed out after ${Date.now() - started} ms: ${what}`) as Error & { code: string; status: number };
+        e.name = "K8sError";
+        e.code = "WaitTimeout";
+        e.status = 0;
+        throw e;
+      }
+      const events = await w.poll(Math.min(left, 5_000));
+      for (const ev of events) {
+        if (ev.type === "ADDED" || ev.type === "MODIFIED") objects.set(key(ev.object), ev.object);
+        else if (ev.type === "DELETED") objects.delete(key(ev.object));
+        else if (ev.type === "RELIST") {
+          objects.clear();
+          for (const o of ev.object.items ?? []) objects.set(key(o), o);
+        }
+      }
+      if (events.length > 0) state = evaluate();
+    }
+  } finally {
+    await w.close();
+  }
+  return { matched: state.matched, total: objects.size, elapsedMs: Date.now() - started };
+}

@@ -1,0 +1,341 @@
+// The one place a Kubernetes API request is sent and its sample recorded. Bodies are counted as they stream and kept
+// only when the caller wants the objects (or the server answered with an error, whose Status message we report).
+// Handlers use undici's dispatch interface directly: no stream, no Response object, one small object per request.
+import type { Dispatcher } from "undici";
+import type { Metric, MetricRegistry } from "../../runtime/metrics/metric.ts";
+import type { MetricsEngine } from "../../runtime/metrics/engine.ts";
+import type { TagSet } from "../../runtime/metrics/tags.ts";
+import type { ClusterAccess } from "./cluster-access.ts";
+import type { ConnectionPool } from "./connection-pool.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+import { classifyError, httpErrorFromStatus, K8sError, type ErrorClass } from "./errors.ts";
+
+/** The metrics of loadgen/k8s, registered once per run. */
+export interface K8sMetrics {
+  readonly requests: Metric;
+  readonly duration: Metric;
+  readonly errors: Metric;
+  readonly bytes: Metric;
+  readonly watchEvents: Metric;
+}
+
+export function registerK8sMetrics(registry: MetricRegistry): K8sMetrics {
+  return {
+    requests: registry.register("k8s_requests", "counter"),
+    duration: registry.register("k8s_request_duration", "trend", "time"),
+    errors: registry.register("k8s_request_errors", "counter"),
+    bytes: registry.register("k8s_bytes_received", "counter", "data"),
+    watchEvents: registry.register("k8s_watch_events", "counter"),
+  };
+}
+
+/**
+ * What a request is, apart from its body: computed once per distinct request shape and reused, so the hot path
+ * builds no strings. It also caches the tag sets its samples carry, per base tag set and per status code.
+ */
+export class Endpoint {
+  readonly verb: string;
+  readonly method: Dispatcher.HttpMethod;
+  /** kperf's "METHOD masked-url" key. */
+  readonly maskedUrl: string;
+  readonly resource: string;
+  readonly group: string;
+  readonly scope: string;
+  readonly #tags = new Map<number, { base: TagSet; byStatus: Map<number, TagSet> }>();
+
+  constructor(o: { verb: string; method: Dispatcher.HttpMethod; maskedUrl: string; resource: string; group: string; scope: string }) {
+    this.verb = o.verb;
+    this.method = o.method;
+    this.maskedUrl = o.maskedUrl;
+    this.resource = o.resource;
+    this.group = o.group;
+    this.scope = o.scope;
+  }
+
+  /** `base` (the VU's tags) with this endpoint's tags (verb, resource, group, scope, url) added. */
+  baseTags(base: TagSet): TagSet {
+    return this.#entry(base).base;
+  }
+
+  #entry(base: TagSet): { base: TagSet; byStatus: Map<number, TagSet> } {
+    let entry = this.#tags.get(base.id);
+    if (entry === undefined) {
+      const t = base.with("verb", this.verb).with("resource", this.resource).with("group", this.group).with("scope", this.scope).with("url", this.maskedUrl);
+      entry = { base: t, byStatus: new Map() };
+      this.#tags.set(base.id, entry);
+    }
+    return entry;
+  }
+
+  /** The tags of a sample from `base` with this endpoint's and the status code's tags added. */
+  tags(base: TagSet, status: number): TagSet {
+    const entry = this.#entry(base);
+    let tags = entry.byStatus.get(status);
+    if (tags === undefined) {
+      tags = entry.base.with("status", String(status));
+      entry.byStatus.set(status, tags);
+    }
+    return tags;
+  }
+}
+
+/** How a request ended, successful or not (errors are also thrown by `send`; `observe` sees both). */
+export interface Reply {
+  readonly status: number;
+  readonly bytes: number;
+  /** The body as text, when kept. */
+  readonly body: string | undefined;
+  readonly durationMs: number;
+}
+
+/** One finished request as the kperf runner sees it (every request, including failed ones). */
+export interface Observation {
+  readonly endpoint: Endpoint;
+  readonly durationMs: number;
+  readonly bytes: number;
+  readonly status: number;
+  /** Undefined for a success. */
+  readonly error: ErrorClass | undefined;
+}
+
+export interface TransportOptions {
+  readonly timeoutMs: number;
+  /** `Accept` for responses nobody decodes: JSON or protobuf (kperf's contentType). */
+  readonly accept: string;
+  /** Retries of a 429/5xx that carries Retry-After (kperf's maxRetries). */
+  readonly maxRetries: number;
+}
+
+export interface SendOptions {
+  readonly body?: string;
+  readonly contentType?: string;
+  /** Keep and return the body (the scenario wants the objects). JSON is asked for whatever `accept` says. */
+  readonly keepBody?: boolean;
+  /** The connection to use; default: the next one, round-robin. */
+  readonly dispatcher?: Dispatcher;
+  /** Skip the rate limiter (the caller already waited for it). */
+  readonly limited?: boolean;
+  /** Per-call timeout, overriding the run's. */
+  readonly timeoutMs?: number;
+}
+
+const JSON_ACCEPT = "application/json";
+const USER_AGENT = "loadgen/0.1 (k8s)";
+
+/** Sends requests for one run: auth, rate limit, connection choice, timing, byte counting, metrics, error shape. */
+export class Transport {
+  readonly access: ClusterAccess;
+  readonly pool: ConnectionPool;
+  readonly limiter: RateLimiter;
+  readonly metrics: K8sMetrics;
+  readonly engine: MetricsEngine;
+  readonly options: TransportOptions;
+  /** Called after every request (kperf mode keeps raw latencies per URL); undefined in scenario mode. */
+  observer: ((o: Observation) => void) | undefined;
+  #headerCache = new Map<string, Record<string, string>>();
+  #headersFor: Readonly<Record<string, string>> | undefined;
+
+  constructor(access: ClusterAccess, pool: ConnectionPool, limiter: RateLimiter, metrics: K8sMetrics, engine: MetricsEngine, options: TransportOptions) {
+    this.access = access;
+    this.pool = pool;
+    this.limiter = limiter;
+    this.metrics = metrics;
+    this.engine = engine;
+    this.options = options;
+  }
+
+  /** Request headers for this accept/content-type pair, rebuilt when the credentials rotate. */
+  headers(auth: Readonly<Record<string, string>>, accept: string, contentType: string | undefined): Record<string, string> {
+    if (this.#headersFor !== auth) {
+      this.#headerCache.clear();
+      this.#headersFor = auth;
+    }
+    const key = contentType === undefined ? accept : accept + "\n" + contentType;
+    let h = this.#headerCache.get(key);
+    if (h === undefined) {
+      h = { ...auth, accept, "user-agent": USER_AGENT };
+      if (contentType !== undefined) h["content-type"] = contentType;
+      this.#headerCache.set(key, h);
+    }
+    return h;
+  }
+
+  /**
+   * Sends one request and records it: k8s_requests and k8s_request_duration (with the status), k8s_bytes_received, and
+   * k8s_request_errors (with `kind` and kperf's `error` key) for failures.
+   * @throws {K8sError} for an HTTP error status (with `status` and the Status `reason` as `code`) or a transport failure.
+   */
+  async send(endpoint: Endpoint, pathAndQuery: string, base: TagSet, o: SendOptions = {}): Promise<Reply> {
+    if (o.limited !== true) {
+      const wait = this.limiter.take();
+      if (wait !== undefined) await wait;
+    }
+    const auth = this.access.cachedHeaders() ?? (await this.access.headers());
+    const accept = o.keepBody ? JSON_ACCEPT : this.options.accept;
+    const headers = this.headers(auth, accept, o.body === undefined ? undefined : o.contentType);
+    const dispatcher = o.dispatcher ?? this.pool.next();
+    const timeoutMs = o.timeoutMs ?? this.options.timeoutMs;
+    const started = performance.now();
+    let attempt = 0;
+    for (;;) {
+      const handler = new ReplyHandler(o.keepBody === true);
+      try {
+        dispatcher.dispatch(
+          {
+            path: pathAndQuery,
+            method: endpoint.method,
+            headers,
+            body: o.body ?? null,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          },
+          handler,
+        );
+      } catch (e) {
+        handler.onError(e as Error);
+      }
+      const r = await handler.promise;
+      if (r.error === undefined && r.status >= 400) {
+        if (attempt < this.options.maxRetries && r.retryAfterS !== undefined && (r.status === 429 || r.status >= 500)) {
+          attempt++;
+          await new Promise((res) => setTimeout(res, r.retryAfterS! * 1000));
+          continue;
+        }
+        if (r.status === 401) this.access.invalidate();
+      }
+      const durationMs = performance.now() - started;
+      if (r.error !== undefined) {
+        const cls = classifyError(r.error);
+        this.#record(endpoint, base, 0, durationMs, r.bytes, cls);
+        throw new K8sError(`${describe(endpoint, pathAndQuery)}: ${cls.message}`, cls.code, 0, cls);
+      }
+      if (r.status >= 400) {
+        const cls: ErrorClass = { kind: "http", key: `http/${r.status}`, code: "", message: "" };
+        this.#record(endpoint, base, r.status, durationMs, r.bytes, cls);
+        throw httpErrorFromStatus(describe(endpoint, pathAndQuery), r.status, r.text());
+      }
+      this.#record(endpoint, base, r.status, durationMs, r.bytes, undefined);
+      return { status: r.status, bytes: r.bytes, body: r.chunks === null ? undefined : r.text(), durationMs };
+    }
+  }
+
+  /** Records one finished request (also used by watches, whose "duration" is the time to the response headers). */
+  record(endpoint: Endpoint, base: TagSet, status: number, durationMs: number, bytes: number, error: ErrorClass | undefined): void {
+    this.#record(endpoint, base, status, durationMs, bytes, error);
+  }
+
+  /** Counts a failure that ends a stream after its headers (the request itself was already recorded). */
+  recordError(endpoint: Endpoint, base: TagSet, status: number, error: ErrorClass): void {
+    this.engine.add(this.metrics.errors, endpoint.tags(base, status).with("kind", error.kind).with("error", error.key), 1);
+  }
+
+  /** Counts bytes of a stream (watch) as they arrive, outside any request sample. */
+  countBytes(endpoint: Endpoint, base: TagSet, status: number, bytes: number): void {
+    this.engine.add(this.metrics.bytes, endpoint.tags(base, status), bytes);
+  }
+
+  #record(endpoint: Endpoint, base: TagSet, status: number, durationMs: number, bytes: number, error: ErrorClass | undefined): void {
+    const tags = endpoint.tags(base, status);
+    const engine = this.engine;
+    engine.add(this.metrics.requests, tags, 1);
+    engine.add(this.metrics.duration, tags, durationMs);
+    if (bytes > 0) engine.add(this.metrics.bytes, tags, bytes);
+    if (error !== undefined) engine.add(this.metrics.errors, tags.with("kind", error.kind).with("error", error.key), 1);
+    if (this.observer !== undefined) this.observer({ endpoint, durationMs, bytes, status, error });
+  }
+
+  /**
+   * A request made for loadgen's own bookkeeping (discovery, /metrics, cleanup): same connection and credentials, no
+   * rate limit, no samples.
+   * @throws {K8sError} as `send` does.
+   */
+  async internal(method: Dispatcher.HttpMethod, pathAndQuery: string, o: { body?: string; contentType?: string; accept?: string } = {}): Promise<{ status: number; body: string }> {
+    const auth = this.access.cachedHeaders() ?? (await this.access.headers());
+    const headers = this.headers(auth, o.accept ?? JSON_ACCEPT, o.body === undefined ? undefined : o.contentType);
+    const handler = new ReplyHandler(true);
+    try {
+      this.pool.next().dispatch(
+        { path: this.access.pathPrefix + pathAndQuery, method, headers, body: o.body ?? null, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs },
+        handler,
+      );
+    } catch (e) {
+      handler.onError(e as Error);
+    }
+    const r = await handler.promise;
+    const what = `${method} ${pathAndQuery}`;
+    if (r.error !== undefined) {
+      const cls = classifyError(r.error);
+      throw new K8sError(`${what}: ${cls.message}`, cls.code, 0, cls);
+    }
+    if (r.status >= 400) throw httpErrorFromStatus(what, r.status, r.text());
+    return { status: r.status, body: r.text() };
+  }
+}
+
+function describe(e: Endpoint, pathAndQuery: string): string {
+  return `${e.verb} ${e.resource}${e.group ? "." + e.group : ""} (${e.method} ${pathAndQuery})`;
+}
+
+/** Collects one response; resolves (never rejects) when it ends. */
+class ReplyHandler {
+  status = 0;
+  bytes = 0;
+  chunks: Buffer[] | null;
+  error: Error | undefined;
+  retryAfterS: number | undefined;
+  readonly promise: Promise<ReplyHandler>;
+  #resolve!: (h: ReplyHandler) => void;
+  readonly #keep: boolean;
+
+  constructor(keep: boolean) {
+    this.#keep = keep;
+    this.chunks = keep ? [] : null;
+    this.promise = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx informational
+    this.status = statusCode;
+    if (statusCode >= 400) {
+      this.chunks ??= [];
+      if (statusCode === 429 || statusCode >= 500) this.retryAfterS = retryAfter(rawHeaders);
+    } else if (!this.#keep) this.chunks = null;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.chunks !== null) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.#resolve(this);
+  }
+
+  onError(err: Error): void {
+    this.error = err;
+    this.#resolve(this);
+  }
+
+  text(): string {
+    const c = this.chunks;
+    if (c === null || c.length === 0) return "";
+    return c.length === 1 ? c[0]!.toString("utf8") : Buffer.concat(c).toString("utf8");
+  }
+}
+
+/** Retry-After in seconds (the API server sends whole seconds), or undefined. */
+function retryAfter(raw: Buffer[]): number | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.length === 11 && raw[i]!.toString("latin1").toLowerCase() === "retry-after") {
+      const n = Number(raw[i + 1]!.toString("latin1"));
+      return Number.isFinite(n) && n >= 0 ? Math.min(n, 60) : undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,60 @@
+// The run's one Kubernetes client, shared through the RunContext so that loadgen/k8s and the modules built on it
+// (loadgen/kubevirt) use one connection pool, one rate limit and one discovery. It is created on first use: a run
+// that never talks to a cluster never loads a kubeconfig or starts the local cluster.
+import type { RunContext } from "../host-module.ts";
+import { ensureLocalCluster } from "../../runtime/cluster/local-cluster.ts";
+import { scrapeRequestTotals, type RequestTotals } from "./apiserver-metrics.ts";
+import { K8sClient } from "./client.ts";
+import { loadClusterAccess } from "./cluster-access.ts";
+import { clientError } from "./errors.ts";
+import { parseK8sOptions } from "./k8s-options.ts";
+
+/** The shared handle. */
+export class RunK8s {
+  readonly #run: RunContext;
+  #client: K8sClient | undefined;
+  #opening: Promise<K8sClient> | undefined;
+  /** apiserver_request_total before the run's first request (undefined when /metrics cannot be read). */
+  before: Promise<RequestTotals | undefined> | undefined;
+
+  constructor(run: RunContext) {
+    this.#run = run;
+  }
+
+  /** The client once it exists (the synchronous fast path). */
+  get current(): K8sClient | undefined {
+    return this.#client;
+  }
+
+  /**
+   * The client, creating it on first call from `options.k8s` and the cluster flags.
+   * @throws {K8sError} code InvalidOptions for bad `options.k8s`; ClusterAccessError when no cluster can be reached.
+   */
+  client(): K8sClient | Promise<K8sClient> {
+    if (this.#client !== undefined) return this.#client;
+    this.#opening ??= (async () => {
+      const run = this.#run;
+      let options;
+      try {
+        options = parseK8sOptions(run.options()?.k8s);
+      } catch (e) {
+        throw clientError("InvalidOptions", (e as Error).message);
+      }
+      const access = await loadClusterAccess(run.cluster, () => ensureLocalCluster(run.log));
+      const client = new K8sClient(access, options, run.metrics, run.engine, run.runId);
+      this.before = scrapeRequestTotals(client.transport).catch(() => undefined);
+      await this.before;
+      this.#client = client;
+      return client;
+    })();
+    this.#opening.catch(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+}
+
+/** The run's shared Kubernetes client handle. */
+export function runK8s(run: RunContext): RunK8s {
+  return run.shared("k8s.client", () => new RunK8s(run));
+}
