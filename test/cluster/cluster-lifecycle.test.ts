@@ -85,6 +85,41 @@ test("a second cluster up returns the running cluster without restarting anythin
   );
 });
 
+test("watch-list streams work: initial events end with the bookmark (etcd 3.6 supports progress notifications)", async () => {
+  const kc = await localKubeConfig();
+  const opts: import("node:https").RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const url = new URL(
+    "/api/v1/namespaces/kube-system/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true",
+    kc.getCurrentCluster()!.server,
+  );
+  const events = await new Promise<{ type: string; object: { metadata: { annotations?: Record<string, string> } } }[]>((resolve, reject) => {
+    const seen: { type: string; object: { metadata: { annotations?: Record<string, string> } } }[] = [];
+    const req = request(url, { ...opts, method: "GET" }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`watch-list answered HTTP ${res.statusCode}`));
+      let buf = "";
+      res.on("data", (chunk) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const event = JSON.parse(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          seen.push(event);
+          if (event.type === "BOOKMARK" && event.object.metadata.annotations?.["k8s.io/initial-events-end"] === "true") {
+            req.destroy();
+            resolve(seen);
+          }
+        }
+      });
+    });
+    req.setTimeout(15_000, () => req.destroy(new Error("no initial-events-end bookmark within 15 s")));
+    req.on("error", reject);
+    req.end();
+  });
+  assert.ok(events.some((e) => e.type === "ADDED"), "initial state arrives as ADDED events");
+  assert.is(events.at(-1)!.type, "BOOKMARK");
+});
+
 test("API Priority and Fairness is on, as kube-apiserver ships it", async () => {
   const kc = await localKubeConfig();
   const s = await clusterStatus();
