@@ -41,8 +41,11 @@ export class ScenarioRun {
   /** Progress in 0..1 as the executor defines it (time- or iteration-based). */
   progress: () => number = () => 0;
 
+  readonly #envJson: string | undefined;
+
   constructor(config: ScenarioConfig, deps: ScenarioDeps) {
     this.config = config;
+    this.#envJson = Object.keys(config.env).length ? JSON.stringify(config.env) : undefined;
     this.#deps = deps;
     deps.runSignal.addEventListener("abort", () => this.hardStop("the test was aborted"), { once: true });
   }
@@ -123,9 +126,9 @@ export class ScenarioRun {
 
   #hold(vu: VirtualUser): void {
     this.#held.add(vu);
+    vu.enterScenario(this.config.name, this.#deps.tags, this.#envJson);
     // Taking a VU is rare (once per VU per scenario), so the gauge can follow every change.
     this.#deps.engine.add(this.#deps.builtins.vus, this.#deps.engine.tags.empty, this.#deps.pool.active);
-    vu.enterScenario(this.config.name, this.#deps.tags);
   }
 
   /**

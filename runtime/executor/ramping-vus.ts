@@ -1,7 +1,7 @@
 import type { RampingVusConfig } from "../config/scenario-config.ts";
 import type { VirtualUser } from "../vu/vu.ts";
 import type { Executor } from "./types.ts";
-import { onVus, stopGracefully } from "./graceful-stop.ts";
+import { stopGracefully } from "./graceful-stop.ts";
 import { peak, stagesDuration, valueAt } from "./stages.ts";
 
 const TICK_MS = 20;
@@ -40,26 +40,38 @@ export const rampingVus: Executor<RampingVusConfig> = {
       }
     }, TICK_MS);
 
-    const loops = onVus(run, slots, async (slot, i) => {
-      while (!run.stopping) {
-        if (i < target) {
-          current[i] = slot.vu;
-          slot.vu = await run.iterate(slot.vu);
-          current[i] = undefined;
-          clearTimeout(rampDownTimers.get(i));
-          rampDownTimers.delete(i);
-        } else {
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              wakers.delete(wake);
-              resolve();
-            };
-            wakers.add(wake);
-            run.wait(total - run.elapsed()).then(wake);
-          });
+    // A slot takes a VU only when the ramp reaches it and gives it back when the ramp leaves it, so the `vus`
+    // metric and exec.instance.vusActive follow the stages (as in k6), not the peak.
+    const loops = Promise.all(
+      Array.from({ length: slots }, async (_, i) => {
+        let vu: VirtualUser | undefined;
+        try {
+          while (!run.stopping) {
+            if (i < target) {
+              vu ??= await run.takeVu();
+              current[i] = vu;
+              vu = await run.iterate(vu);
+              current[i] = undefined;
+              clearTimeout(rampDownTimers.get(i));
+              rampDownTimers.delete(i);
+            } else {
+              if (vu) run.releaseVu(vu);
+              vu = undefined;
+              await new Promise<void>((resolve) => {
+                const wake = () => {
+                  wakers.delete(wake);
+                  resolve();
+                };
+                wakers.add(wake);
+                run.wait(total - run.elapsed()).then(wake);
+              });
+            }
+          }
+        } finally {
+          if (vu) run.releaseVu(vu);
         }
-      }
-    });
+      }),
+    );
     await run.wait(total);
     clearInterval(tick);
     for (const wake of wakers) wake();

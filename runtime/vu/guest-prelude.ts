@@ -24,6 +24,8 @@ export const HOST_ENTRY = {
   driver: "__hostDriver",
   /** Where the prelude leaves settle(call, ok, value), which completes an async host call. */
   settle: "__hostSettle",
+  /** Where the prelude leaves setEnv(json), which layers a scenario's env over the run's __ENV. */
+  setEnv: "__hostSetEnv",
 } as const;
 
 /**
@@ -72,7 +74,9 @@ const loadgen = Object.freeze({
 Object.defineProperty(g, "__loadgen", { value: loadgen, enumerable: false, writable: false, configurable: false });
 
 const env = Object.freeze(${JSON.stringify(input.env)});
-Object.defineProperty(g, "__ENV", { value: env, enumerable: false, writable: false, configurable: false });
+const defineEnv = (value) => Object.defineProperty(g, "__ENV", { value, enumerable: false, writable: false, configurable: true });
+defineEnv(env);
+g.${HOST_ENTRY.setEnv} = (json) => defineEnv(json === "" ? env : Object.freeze({ ...env, ...JSON.parse(json) }));
 
 const openHost = loadgen.sync("loadgen.open");
 g.open = function open(path, mode) {

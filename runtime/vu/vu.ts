@@ -66,6 +66,8 @@ export class VirtualUser implements VuContext {
   readonly #vm: QuickJSContext;
   #driver!: QuickJSHandle;
   #settleFn!: QuickJSHandle;
+  #setEnv!: QuickJSHandle;
+  #envJson: string | undefined;
   /** The driver's mode argument as handles made once, not per call. */
   #modes: QuickJSHandle[] = [];
   #namespace!: QuickJSHandle;
@@ -126,8 +128,9 @@ export class VirtualUser implements VuContext {
     prelude.value.dispose();
     this.#driver = vm.getProp(vm.global, HOST_ENTRY.driver);
     this.#settleFn = vm.getProp(vm.global, HOST_ENTRY.settle);
+    this.#setEnv = vm.getProp(vm.global, HOST_ENTRY.setEnv);
     this.#modes = [vm.newNumber(0), vm.newNumber(1), vm.newNumber(2)];
-    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.driver}; delete globalThis.${HOST_ENTRY.settle}`)).dispose();
+    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.driver}; delete globalThis.${HOST_ENTRY.settle}; delete globalThis.${HOST_ENTRY.setEnv}`)).dispose();
 
     const evaluated = this.#guard(() => vm.evalCode(this.#bp.code, this.#bp.moduleName, { type: "module" }));
     if (evaluated.error) return this.#takeError(evaluated.error);
@@ -179,9 +182,17 @@ export class VirtualUser implements VuContext {
   }
 
   /** Moves the VU into a scenario: its samples carry these tags from now on. */
-  enterScenario(name: string, tags: TagSet): void {
+  enterScenario(name: string, tags: TagSet, envJson?: string): void {
+    if (this.scenario !== name) this.iterationInScenario = 0;
     this.scenario = name;
-    this.iterationInScenario = 0;
+    if (envJson !== this.#envJson) {
+      // A scenario's `env` is layered over the run's __ENV for its iterations (k6 semantics).
+      const text = this.#vm.newString(envJson ?? "");
+      const r = this.#guard(() => this.#vm.callFunction(this.#setEnv, this.#vm.undefined, text));
+      text.dispose();
+      r.unwrap().dispose();
+      this.#envJson = envJson;
+    }
     this.#baseTags = tags;
     this.#groupPath = "";
     this.tags = tags;

@@ -137,19 +137,14 @@ test("scenarios call their exec function and tag samples with scenario, scenario
   ]);
 });
 
-// BUG: a scenario's `env` is parsed (runtime/config/scenario-config.ts) but never reaches the VUs: __ENV is frozen
-// once per run in runtime/vu/guest-prelude.ts and ScenarioRun/VirtualUser.enterScenario never apply config.env.
-test.skip("a scenario's env is merged into __ENV for that scenario's iterations", async () => {
+test("a scenario's env is merged into __ENV for that scenario's iterations", async () => {
   const o = await runScenario(fixture("exec-env-tags.ts"));
   const checks = seriesOf(o, "checks").map((s) => [s.tags.check, s.values.fails]);
   assert.equal(checks.sort(), [["reads sees MODE=read", 0], ["writes sees MODE=write", 0]]);
   assert.is(o.exitCode, 0);
 });
 
-// BUG: ramping-vus takes every VU slot from the pool when it starts (runtime/executor/ramping-vus.ts, onVus over
-// `slots`), so the `vus` gauge and exec.instance.vusActive read the peak (3) from the first moment instead of
-// following the ramp; k6 activates VUs as the target rises. The first VU to start sees 3 active VUs, not 1.
-test.skip("ramping-vus counts only the VUs the ramp has activated as active (the vus metric follows the stages)", async () => {
+test("ramping-vus counts only the VUs the ramp has activated as active (the vus metric follows the stages)", async () => {
   const o = await runScenario(fixture("ramping-vus-active.ts"));
   assert.is(o.exitCode, 0, o.logs.join("\n"));
   const active = o.summary!.metrics["active_at_start"]!.values;
