@@ -26,7 +26,7 @@ export class ScriptError extends LoadgenError {
   }
 }
 
-/** The script asked to stop the run (test.abort(), or fail() outside an iteration). */
+/** The script asked to stop the run (test.abort()). */
 export class ScriptAbortedError extends LoadgenError {
   constructor(reason: string) {
     super(`test aborted: ${reason}`, ExitCode.scriptAborted);

@@ -19,7 +19,7 @@ export const ExitCode = {
   externalAbort: 105,
   /** The script could not be bundled, loaded or initialised, or setup/teardown threw. k6: ScriptException. */
   scriptError: 107,
-  /** The script called test.abort() or fail() in setup. k6: ScriptAborted. */
+  /** The script called test.abort(). k6: ScriptAborted. (fail() in setup is a script error, 107, as in k6.) */
   scriptAborted: 108,
 } as const;
 

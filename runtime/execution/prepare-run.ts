@@ -132,7 +132,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     asyncFunctions: table.asyncFunctions,
     engine,
     // The init VU runs with default limits; scenario VUs get the script's once its options are read.
-    limits: { blockingTimeoutMs: 30_000, memoryLimitBytes: 256 * 1024 * 1024, maxStackBytes: 320 * 1024 },
+    limits: { blockingTimeoutMs: 10_000, memoryLimitBytes: 256 * 1024 * 1024, maxStackBytes: 320 * 1024 },
   };
   const wasm = new WasmPool();
   const createVu = async (id: number): Promise<VirtualUser> => {
