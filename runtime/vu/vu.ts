@@ -48,9 +48,9 @@ const OK_NO_RESULT: CallOutcome = Object.freeze({ ok: true, json: undefined });
 
 /** A run in flight: the token ties the guest driver's done() call to it; late calls of a stopped run are ignored. */
 interface PendingCall {
-  readonly token: number;
-  readonly mode: 0 | 1 | 2;
-  resolve(outcome: CallOutcome, value?: QuickJSHandle): void;
+  token: number;
+  mode: 0 | 1 | 2;
+  resolve(outcome: CallOutcome): void;
 }
 
 /**
@@ -66,6 +66,8 @@ export class VirtualUser implements VuContext {
   readonly #vm: QuickJSContext;
   #driver!: QuickJSHandle;
   #settleFn!: QuickJSHandle;
+  /** The value a mode-2 call awaited (the module namespace under top-level await). */
+  #awaited: QuickJSHandle | undefined;
   #setEnv!: QuickJSHandle;
   #envJson: string | undefined;
   /** The driver's mode argument as handles made once, not per call. */
@@ -136,10 +138,11 @@ export class VirtualUser implements VuContext {
     if (evaluated.error) return this.#takeError(evaluated.error);
     // With top-level await the module evaluates to a promise of its namespace: wait for it like any other call.
     if (vm.typeof(evaluated.value) === "object" && vm.getPromiseState(evaluated.value).type !== "fulfilled") {
-      const { outcome, value } = await this.#invoke(evaluated.value, vm.undefined, 2);
+      const outcome = await this.#invoke(evaluated.value, vm.undefined, 2);
       evaluated.value.dispose();
       if (!outcome.ok) return outcome.error;
-      this.#namespace = value!;
+      this.#namespace = this.#awaited!;
+      this.#awaited = undefined;
     } else {
       const state = vm.getPromiseState(evaluated.value);
       if (state.type === "fulfilled" && !state.notAPromise) {
@@ -200,14 +203,14 @@ export class VirtualUser implements VuContext {
   }
 
   /** Runs one exported function once with the setup data (an iteration); resolves when it and its awaits end. */
-  async iterate(functionName: string): Promise<CallOutcome> {
+  iterate(functionName: string): Promise<CallOutcome> {
     const fn = this.#function(functionName);
-    if (!fn) return notAFunction(functionName);
-    const { outcome } = await this.#invoke(fn, this.#data ?? this.#vm.undefined, 0);
+    if (!fn) return Promise.resolve(notAFunction(functionName));
+    // The hot path: no async wrapper, the driver's report resolves this promise directly (see #done).
     this.#groupPath = "";
     this.tags = this.#baseTags;
     this.#abort = undefined;
-    return outcome;
+    return this.#invoke(fn, this.#data ?? this.#vm.undefined, 0);
   }
 
   /** Calls setup/teardown/handleSummary: `argJson` decoded as its argument, its result returned as JSON text. */
@@ -216,8 +219,7 @@ export class VirtualUser implements VuContext {
     if (!fn) return notAFunction(functionName);
     this.phase = phase;
     this.setData(argJson);
-    const { outcome } = await this.#invoke(fn, this.#data ?? this.#vm.undefined, 1);
-    return outcome;
+    return this.#invoke(fn, this.#data ?? this.#vm.undefined, 1);
   }
 
   /** True when the scenario exports a function of this name. */
@@ -268,12 +270,12 @@ export class VirtualUser implements VuContext {
 
   // ---- the bridge ----
 
-  #invoke(fn: QuickJSHandle, arg: QuickJSHandle, mode: 0 | 1 | 2): Promise<{ outcome: CallOutcome; value?: QuickJSHandle }> {
+  #invoke(fn: QuickJSHandle, arg: QuickJSHandle, mode: 0 | 1 | 2): Promise<CallOutcome> {
     const vm = this.#vm;
     // The guest driver counts its calls too, so both sides agree on the token without passing it in.
     const token = ++this.#token;
     return new Promise((resolve) => {
-      this.#pending = { token, mode, resolve: (outcome, value) => resolve({ outcome, value }) };
+      this.#pending = { token, mode, resolve };
       const r = this.#guard(() => vm.callFunction(this.#driver, vm.undefined, fn, arg, this.#modes[mode]!));
       if (r.error) this.#failPending(r.error);
       else {
@@ -346,7 +348,8 @@ export class VirtualUser implements VuContext {
       const json = valueH !== undefined && vm.typeof(valueH) === "string" ? vm.getString(valueH) : undefined;
       pending.resolve({ ok: true, json });
     } else if (pending.mode === 2) {
-      pending.resolve(OK_NO_RESULT, valueH?.dup());
+      this.#awaited = valueH?.dup();
+      pending.resolve(OK_NO_RESULT);
     } else {
       pending.resolve(OK_NO_RESULT);
     }
