@@ -2,7 +2,7 @@
 // kube-controller-manager and kube-scheduler, plus kwok standing in for
 // kubelets and KubeVirt's controllers, on 127.0.0.1. Up and down are
 // idempotent; a failed `up` stops whatever it had started.
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdir, readFile, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { apiserverArgs, apiserverReady } from "./apiserver.ts";
@@ -179,6 +179,23 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
   };
   const v = bins.versions;
   const extra = opts.extraArgs;
+  // Ctrl-C (or a kill) mid-start must not strand detached processes: stop
+  // what was started, drop the state and the lock, and exit as interrupted.
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const c of Object.values(state.components)) {
+      try {
+        process.kill(c.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(p.state, { force: true });
+    rmSync(p.lock, { force: true });
+    process.stderr.write(`\ncluster up interrupted (${signal}): stopped the components it had started\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     log(`starting the local cluster in ${p.dir}`);
     await startComponent(state, p, "etcd", bins.etcd,
@@ -207,6 +224,9 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
     await stopAll(state);
     await rm(p.state, { force: true });
     throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   return state;
 }

@@ -2,9 +2,11 @@
 // process behind. Each case uses its own throwaway cluster dir, so the
 // shared cluster other tests use is never touched.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BuildError, ensureBuilt } from "../../runtime/cluster/build.ts";
@@ -91,6 +93,31 @@ test("a component that exits during start-up fails cluster up with its name and 
   } finally {
     await clusterDown({ dir });
   }
+});
+
+test("interrupting cluster up (Ctrl-C) stops the components it had started", async () => {
+  const dir = tempDir("interrupted");
+  const cli = fileURLToPath(new URL("./loadgen-cluster-cli.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", cli, "up"], {
+    env: { ...process.env, LOADGEN_CLUSTER_DIR: dir },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+      if (/kube-apiserver v[\d.]+ ready/.test(stderr)) resolve();
+    });
+    exited.then(() => reject(new Error(`cluster up ended before the apiserver was ready:\n${stderr}`)));
+  });
+  child.kill("SIGINT");
+  assert.is(await exited, 130);
+  assert.match(stderr, "cluster up interrupted (SIGINT)");
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(processesMentioning(dir), [], "etcd and kube-apiserver were stopped");
+  assert.is((await clusterStatus({ dir })).state, "stopped");
+  await clusterDown({ dir });
 });
 
 /** A wrapper module that does not compile, built into a throwaway cache. */
