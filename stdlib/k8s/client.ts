@@ -75,10 +75,19 @@ export class K8sClient {
 
   /** Discovery, loaded on first use and kept for the run. */
   discovery(): Promise<Discovery> {
-    this.#discovery ??= Discovery.load(async (path, accept) => (await this.transport.internal("GET", path, { accept })).body).then((d) => {
-      this.#discovered = d;
-      return d;
-    });
+    if (this.#discovery === undefined) {
+      const p = Discovery.load(async (path, accept) => (await this.transport.internal("GET", path, { accept })).body);
+      this.#discovery = p;
+      p.then(
+        (d) => {
+          this.#discovered = d;
+        },
+        () => {
+          // Not cached: the next call tries again (the server may be back).
+          if (this.#discovery === p) this.#discovery = undefined;
+        },
+      );
+    }
     return this.#discovery;
   }
 

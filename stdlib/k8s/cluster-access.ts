@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterFlags } from "../host-module.ts";
+import { K8sError } from "./errors.ts";
 
 /** In-cluster service account files (the kubelet mounts them into every pod). */
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -41,11 +42,9 @@ export interface ClusterAccess {
 }
 
 /** Failure to find or read cluster access: a configuration problem, reported once and clearly. */
-export class ClusterAccessError extends Error {
-  readonly code = "ClusterAccess";
+export class ClusterAccessError extends K8sError {
   constructor(message: string) {
-    super(message);
-    this.name = "ClusterAccessError";
+    super(message, "ClusterAccess", 0, { kind: "unknown", key: "unknown/ClusterAccess", code: "ClusterAccess", message });
   }
 }
 

@@ -19,10 +19,15 @@ export interface ConnectionPoolOptions {
 export class ConnectionPool {
   readonly #slots: Dispatcher[];
   #next = 0;
+  readonly #origin: string;
+  readonly #connect: TlsConnectOptions;
+  #h1: Pool | undefined;
 
   constructor(origin: string, o: ConnectionPoolOptions) {
     const conns = Math.max(1, Math.floor(o.conns));
     const connect = { ...o.tls };
+    this.#origin = origin;
+    this.#connect = connect;
     const h2 = o.http2 && origin.startsWith("https:");
     this.#slots = [];
     for (let i = 0; i < conns; i++) {
@@ -53,8 +58,18 @@ export class ConnectionPool {
     return this.#slots.length;
   }
 
+  /**
+   * An HTTP/1.1 pool for requests an HTTP/2 GOAWAY took down. undici 7 fails every stream in flight when a GOAWAY
+   * arrives, even the one whose response the server is sending; the API server sends one after each unauthenticated
+   * request (its HTTP/2 DoS mitigation), so without this a 401 would surface as a protocol error.
+   */
+  http1(): Dispatcher {
+    this.#h1 ??= new Pool(this.#origin, { connect: this.#connect, pipelining: 1 });
+    return this.#h1;
+  }
+
   /** Closes every connection; requests in flight are aborted. */
   async close(): Promise<void> {
-    await Promise.all(this.#slots.map((d) => d.destroy().catch(() => {})));
+    await Promise.all([...this.#slots, ...(this.#h1 ? [this.#h1] : [])].map((d) => d.destroy().catch(() => {})));
   }
 }

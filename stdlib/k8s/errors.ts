@@ -19,6 +19,8 @@ export class K8sError extends Error {
   readonly code: string;
   readonly status: number;
   readonly class: ErrorClass | undefined;
+  /** True once a k8s_request_errors sample counts this failure (so callers do not count it twice). */
+  recorded = false;
   constructor(message: string, code: string, status: number, cls?: ErrorClass) {
     super(message);
     this.name = "K8sError";

@@ -91,12 +91,15 @@ class K8sHost {
     const run = this.#run;
     const call = <A extends HostValue[]>(verb: string, fn: (c: K8sClient, vu: VuContext, ...args: A) => Promise<HostValue>) =>
       async (vu: VuContext, ...args: HostValue[]): Promise<HostValue> => {
-        const c = self.#shared.current ?? (await self.client());
         try {
+          const c = self.#shared.current ?? (await self.client());
           return await fn(c, vu, ...(args as A));
         } catch (e) {
-          // Problems found before a request was sent are still counted, tagged like the request would have been.
-          if (e instanceof K8sError && e.status === 0 && e.class?.kind === "unknown") self.#countClientError(vu, verb, String(args[0] ?? ""), e);
+          // Failures no request sample counted (unknown resource, malformed object, discovery that could not reach
+          // the server) are counted here, tagged like the request would have been.
+          if (e instanceof K8sError && !e.recorded) {
+            self.#countClientError(vu, verb, verb === "create" || verb === "update" || verb === "apply" ? "" : String(args[0] ?? ""), e);
+          }
           throw e;
         }
       };
@@ -140,7 +143,8 @@ class K8sHost {
   }
 
   #countClientError(vu: VuContext, verb: string, resource: string, e: K8sError): void {
-    const tags = vu.tags.with("verb", verb).with("resource", resource).with("status", "0").with("kind", "unknown").with("error", e.class?.key ?? "unknown");
+    const kind = e.class?.kind ?? "unknown";
+    const tags = vu.tags.with("verb", verb).with("resource", resource).with("status", String(e.status)).with("kind", kind).with("error", e.class?.key ?? `unknown/${e.code}`);
     vu.emit(this.#errorMetric, 1, tags);
   }
 

@@ -120,6 +120,20 @@ export interface SendOptions {
 }
 
 const JSON_ACCEPT = "application/json";
+/** Resends (over HTTP/1.1) of a request an HTTP/2 GOAWAY took down. */
+const GOAWAY_RETRIES = 1;
+
+/**
+ * True for a request failed by an HTTP/2 GOAWAY with NO_ERROR (a graceful close). undici 7 fails every stream in flight
+ * then, including the one the server is answering; the API server sends one after each unauthenticated request (its
+ * HTTP/2 DoS mitigation) and when it shuts down. Such a request is sent once more over HTTP/1.1 (see
+ * ConnectionPool.http1): the answer to an unauthenticated request is a 401 either way, and on shutdown the streams
+ * above the GOAWAY's last-stream-id were not processed (RFC 9113 §6.8). A write the server had completed just before
+ * shutting down may be answered 409 AlreadyExists the second time.
+ */
+function goaway(err: Error): boolean {
+  return /GOAWAY/.test(err.message) && /code 0\b/.test(err.message);
+}
 const USER_AGENT = "loadgen/0.1 (k8s)";
 
 /** Sends requests for one run: auth, rate limit, connection choice, timing, byte counting, metrics, error shape. */
@@ -173,7 +187,7 @@ export class Transport {
     const auth = this.access.cachedHeaders() ?? (await this.access.headers());
     const accept = o.keepBody ? JSON_ACCEPT : this.options.accept;
     const headers = this.headers(auth, accept, o.body === undefined ? undefined : o.contentType);
-    const dispatcher = o.dispatcher ?? this.pool.next();
+    let dispatcher = o.dispatcher ?? this.pool.next();
     const timeoutMs = o.timeoutMs ?? this.options.timeoutMs;
     const started = performance.now();
     let attempt = 0;
@@ -195,6 +209,11 @@ export class Transport {
         handler.onError(e as Error);
       }
       const r = await handler.promise;
+      if (r.error !== undefined && r.status === 0 && attempt < GOAWAY_RETRIES && goaway(r.error)) {
+        attempt++;
+        dispatcher = this.pool.http1();
+        continue;
+      }
       if (r.error === undefined && r.status >= 400) {
         if (attempt < this.options.maxRetries && r.retryAfterS !== undefined && (r.status === 429 || r.status >= 500)) {
           attempt++;
@@ -207,12 +226,12 @@ export class Transport {
       if (r.error !== undefined) {
         const cls = classifyError(r.error);
         this.#record(endpoint, base, 0, durationMs, r.bytes, cls);
-        throw new K8sError(`${describe(endpoint, pathAndQuery)}: ${cls.message}`, cls.code, 0, cls);
+        throw recorded(new K8sError(`${describe(endpoint, pathAndQuery)}: ${cls.message}`, cls.code, 0, cls));
       }
       if (r.status >= 400) {
         const cls: ErrorClass = { kind: "http", key: `http/${r.status}`, code: "", message: "" };
         this.#record(endpoint, base, r.status, durationMs, r.bytes, cls);
-        throw httpErrorFromStatus(describe(endpoint, pathAndQuery), r.status, r.text());
+        throw recorded(httpErrorFromStatus(describe(endpoint, pathAndQuery), r.status, r.text()));
       }
       this.#record(endpoint, base, r.status, durationMs, r.bytes, undefined);
       return { status: r.status, bytes: r.bytes, body: r.chunks === null ? undefined : r.text(), durationMs };
@@ -252,16 +271,20 @@ export class Transport {
   async internal(method: Dispatcher.HttpMethod, pathAndQuery: string, o: { body?: string; contentType?: string; accept?: string } = {}): Promise<{ status: number; body: string }> {
     const auth = this.access.cachedHeaders() ?? (await this.access.headers());
     const headers = this.headers(auth, o.accept ?? JSON_ACCEPT, o.body === undefined ? undefined : o.contentType);
-    const handler = new ReplyHandler(true);
-    try {
-      this.pool.next().dispatch(
-        { path: this.access.pathPrefix + pathAndQuery, method, headers, body: o.body ?? null, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs },
-        handler,
-      );
-    } catch (e) {
-      handler.onError(e as Error);
+    let r: ReplyHandler;
+    for (let attempt = 0; ; attempt++) {
+      const handler = new ReplyHandler(true);
+      try {
+        (attempt === 0 ? this.pool.next() : this.pool.http1()).dispatch(
+          { path: this.access.pathPrefix + pathAndQuery, method, headers, body: o.body ?? null, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs },
+          handler,
+        );
+      } catch (e) {
+        handler.onError(e as Error);
+      }
+      r = await handler.promise;
+      if (!(r.error !== undefined && r.status === 0 && attempt < GOAWAY_RETRIES && goaway(r.error))) break;
     }
-    const r = await handler.promise;
     const what = `${method} ${pathAndQuery}`;
     if (r.error !== undefined) {
       const cls = classifyError(r.error);
@@ -270,6 +293,11 @@ export class Transport {
     if (r.status >= 400) throw httpErrorFromStatus(what, r.status, r.text());
     return { status: r.status, body: r.text() };
   }
+}
+
+function recorded(e: K8sError): K8sError {
+  e.recorded = true;
+  return e;
 }
 
 function describe(e: Endpoint, pathAndQuery: string): string {
