@@ -35,7 +35,7 @@ export interface ClusterUpOptions {
   port?: number;
   /** Stage timing file; default $LOADGEN_STAGE_TIMING, else controlplane/manifests/stages/timing.yaml. */
   stageTiming?: string;
-  /** Extra command-line flags per component, appended last (e.g. feature gates). */
+  /** Extra command-line flags per component, appended last (e.g. feature gates); used when a component (re)starts. */
   extraArgs?: Partial<Record<ComponentName, string[]>>;
   /** Cluster dir; default $LOADGEN_CLUSTER_DIR or ~/.local/share/loadgen/cluster. */
   dir?: string;
@@ -118,12 +118,6 @@ async function removeClusterDir(p: ClusterPaths): Promise<void> {
   }
 }
 
-async function loadPki(p: ClusterPaths): Promise<{ ca: Buffer; token: string }> {
-  const ca = await readFile(join(p.pki, "ca.crt"));
-  const token = (await readFile(p.tokenFile, "utf8")).split(",")[0]!;
-  return { ca, token };
-}
-
 /** Starts one component and waits for it; the record is in `state` (and on disk) before the wait. */
 async function startComponent(
   state: ClusterState,
@@ -146,7 +140,7 @@ async function startComponent(
   return rec;
 }
 
-function kubernetesArgs(name: ComponentName, base: string[], extra: ClusterUpOptions["extraArgs"]): string[] {
+function withExtraArgs(name: ComponentName, base: string[], extra: ClusterUpOptions["extraArgs"]): string[] {
   return [...base, ...(extra?.[name] ?? [])];
 }
 
@@ -199,25 +193,25 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
   try {
     log(`starting the local cluster in ${p.dir}`);
     await startComponent(state, p, "etcd", bins.etcd,
-      kubernetesArgs("etcd", etcdArgs({ dataDir: p.etcdData, clientPort: ports["etcd-client"], peerPort: ports["etcd-peer"] }), extra),
+      withExtraArgs("etcd", etcdArgs({ dataDir: p.etcdData, clientPort: ports["etcd-client"], peerPort: ports["etcd-peer"] }), extra),
       v.etcd!, ports["etcd-client"], () => etcdHealthy(ports["etcd-client"]), 60_000, log);
     await startComponent(state, p, "kube-apiserver", bins.kubeApiserver,
-      kubernetesArgs("kube-apiserver", apiserverArgs({ pki, port: ports["kube-apiserver"], etcdClientPort: ports["etcd-client"], apf }), extra),
+      withExtraArgs("kube-apiserver", apiserverArgs({ pki, port: ports["kube-apiserver"], etcdClientPort: ports["etcd-client"], apf }), extra),
       v.kubernetes!, ports["kube-apiserver"], () => apiserverReadyWithPki(server, pki),
       120_000, log);
     const crds = await installCrds({ server, ca: await readFile(pki.caCert), token: pki.adminToken });
     log(`  KubeVirt CRDs established: ${crds.join(", ")}`);
     // KCM and the scheduler need only the apiserver: start both, then wait.
     const kcm = startComponent(state, p, "kube-controller-manager", bins.kubeControllerManager,
-      kubernetesArgs("kube-controller-manager", controllerManagerArgs({ pki, kubeconfig: p.kubeconfig, port: ports["kube-controller-manager"] }), extra),
+      withExtraArgs("kube-controller-manager", controllerManagerArgs({ pki, kubeconfig: p.kubeconfig, port: ports["kube-controller-manager"] }), extra),
       v.kubernetes!, ports["kube-controller-manager"], () => componentHealthy(ports["kube-controller-manager"]), 90_000, log);
     const sched = startComponent(state, p, "kube-scheduler", bins.kubeScheduler,
-      kubernetesArgs("kube-scheduler", schedulerArgs({ kubeconfig: p.kubeconfig, port: ports["kube-scheduler"] }), extra),
+      withExtraArgs("kube-scheduler", schedulerArgs({ kubeconfig: p.kubeconfig, port: ports["kube-scheduler"] }), extra),
       v.kubernetes!, ports["kube-scheduler"], () => componentHealthy(ports["kube-scheduler"]), 90_000, log);
     const results = await Promise.allSettled([kcm, sched]);
     for (const r of results) if (r.status === "rejected") throw r.reason;
     await startComponent(state, p, "kwok", bins.kwok,
-      kubernetesArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: ports.kwok }), extra),
+      withExtraArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: ports.kwok }), extra),
       v.kwok!, ports.kwok, () => kwokHealthy(ports.kwok), 60_000, log);
   } catch (err) {
     // Leave no stray process; keep the logs for the error message's pointers.
@@ -282,13 +276,17 @@ export async function clusterUp(options: ClusterUpOptions = {}): Promise<Cluster
 
 async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: ClusterUpOptions, log: (line: string) => void): Promise<ClusterInfo> {
   const restarted: ComponentName[] = [];
+  const running = state.ports["kube-apiserver"];
+  if (options.port !== undefined && options.port !== running) {
+    throw new Error(`the local cluster is already running with kube-apiserver on port ${running}; run \`loadgen cluster down\` first to move it to port ${options.port}`);
+  }
   const apf = options.apf ?? true;
   if (apf !== state.apf) {
     log(`restarting kube-apiserver with API Priority and Fairness ${apf ? "on" : "off"}`);
     const pki = await loadPkiFiles(p);
     state.apf = apf;
     await restartComponent(state, p, "kube-apiserver",
-      kubernetesArgs("kube-apiserver", apiserverArgs({ pki, port: state.ports["kube-apiserver"]!, etcdClientPort: state.ports["etcd-client"]!, apf }), options.extraArgs),
+      withExtraArgs("kube-apiserver", apiserverArgs({ pki, port: state.ports["kube-apiserver"]!, etcdClientPort: state.ports["etcd-client"]!, apf }), options.extraArgs),
       () => apiserverReadyWithPki(state.server, pki), log);
     restarted.push("kube-apiserver");
   }
@@ -302,7 +300,7 @@ async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: C
     state.stageTimingFile = timing.file;
     state.kwokConfigHash = kwokConfigHash(kwokConfig);
     await restartComponent(state, p, "kwok",
-      kubernetesArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: state.ports.kwok! }), options.extraArgs),
+      withExtraArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: state.ports.kwok! }), options.extraArgs),
       () => kwokHealthy(state.ports.kwok!), log);
     restarted.push("kwok");
   }
@@ -314,7 +312,7 @@ async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: C
 /** The Pki paths of a running cluster (files written by generatePki). */
 async function loadPkiFiles(p: ClusterPaths): Promise<Pki> {
   const f = (n: string) => join(p.pki, n);
-  const { token } = await loadPki(p);
+  const token = (await readFile(p.tokenFile, "utf8")).split(",")[0]!;
   return {
     dir: p.pki, caCert: f("ca.crt"), caKey: f("ca.key"), servingCert: f("apiserver.crt"), servingKey: f("apiserver.key"),
     adminCert: f("admin.crt"), adminKey: f("admin.key"), saKey: f("sa.key"), saPub: f("sa.pub"), tokenFile: p.tokenFile, adminToken: token,
