@@ -108,8 +108,12 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) {
       if (!line) continue;
-      // `go build -v` names each package as it compiles it: a cheap progress count.
-      if (/^[\w.\-]+(\/[\w.\-~]+)*$/.test(line)) packages++;
+      // `go build -v` names each package as it compiles it: a cheap progress
+      // count, kept out of the tail so that the tail shows the diagnostics.
+      if (/^[\w.\-]+(\/[\w.\-~]+)*$/.test(line)) {
+        packages++;
+        continue;
+      }
       tail.push(line);
       if (tail.length > 40) tail.shift();
     }
