@@ -1,5 +1,6 @@
 // One engine measurement in a fresh process (so resident memory belongs to this run alone):
-// N VUs, constant-vus for a few seconds, each iteration awaiting one stdlib no-op (sleep(0)).
+// N VUs, constant-vus for a few seconds, each iteration awaiting one stdlib no-op (sleep(0)); a custom counter
+// at the start of each iteration marks the first one (it costs one synchronous host call per iteration).
 // Prints one JSON line with the figures.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,8 +16,10 @@ const script = path.join(dir, "noop.ts");
 writeFileSync(
   script,
   `import { sleep } from "loadgen";
+import { Counter } from "loadgen/metrics";
+const started = new Counter("bench_iteration_started");
 export const options = { scenarios: { s: { executor: "constant-vus", vus: ${vus}, duration: "${seconds}s", gracefulStop: "5s" } } };
-export default async function () { await sleep(0); }
+export default async function () { started.add(1); await sleep(0); }
 `,
 );
 
@@ -28,11 +31,11 @@ let firstIterationMs: number | undefined;
 let rssAtStart: number | undefined;
 let cpuAtStart: NodeJS.CpuUsage | undefined;
 
-const iterations = prepared.builtins.iterations;
+const iterationStarted = prepared.metrics.get("bench_iteration_started");
 const add = prepared.engine.add.bind(prepared.engine);
 // Bench-only hook: note when the first iteration completes (all VUs are initialised before any iteration starts).
 prepared.engine.add = (metric, tags, value) => {
-  if (firstIterationMs === undefined && metric === iterations) {
+  if (firstIterationMs === undefined && metric === iterationStarted) {
     firstIterationMs = performance.now() - t0;
     rssAtStart = process.memoryUsage().rss;
     cpuAtStart = process.cpuUsage();

@@ -2,18 +2,12 @@ import { Command } from "commander";
 import { prepareRun } from "../execution/prepare-run.ts";
 import { plannedVus } from "../execution/execute-run.ts";
 import { executorFor } from "../executor/mod.ts";
-import { envPair, positiveInt } from "./run-flags.ts";
+import { addExecutionFlags } from "./run-flags.ts";
 import { reportError } from "./report-error.ts";
 
 /** `loadgen inspect SCRIPT`: the options after shortcuts, overrides and defaults, as JSON (nothing is run but the init code). */
 export function inspectCommand(): Command {
-  return new Command("inspect")
-    .description("print the scenario's resolved options as JSON")
-    .argument("<script>", "scenario file (.ts or .js)")
-    .option("-u, --vus <n>", "VUs (replaces the script's execution options)", positiveInt("--vus"))
-    .option("-d, --duration <duration>", "test duration, e.g. 30s")
-    .option("-i, --iterations <n>", "total iterations", positiveInt("--iterations"))
-    .option("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {})
+  return addExecutionFlags(new Command("inspect").description("print the scenario's resolved options as JSON").argument("<script>", "scenario file (.ts or .js)"))
     .action(async (script: string, flags: { vus?: number; duration?: string; iterations?: number; env: Record<string, string> }) => {
       try {
         const run = await prepareRun({

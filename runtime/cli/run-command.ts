@@ -9,7 +9,7 @@ import { renderTextSummary } from "../output/summary/render-text.ts";
 import type { Output } from "../output/types.ts";
 import { InvalidOptionsError } from "../errors.ts";
 import { ProgressDisplay } from "./progress.ts";
-import { collect, envPair, positiveInt } from "./run-flags.ts";
+import { addExecutionFlags, collect } from "./run-flags.ts";
 import { reportError } from "./report-error.ts";
 
 interface RunFlags {
@@ -30,13 +30,7 @@ interface RunFlags {
 
 /** `loadgen run SCRIPT`: runs a scenario and exits 0, or 99 when a threshold failed (see runtime/exit-codes.ts). */
 export function runCommand(): Command {
-  return new Command("run")
-    .description("run a scenario")
-    .argument("<script>", "scenario file (.ts or .js)")
-    .option("-u, --vus <n>", "VUs (replaces the script's execution options)", positiveInt("--vus"))
-    .option("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options)")
-    .option("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations"))
-    .option("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {})
+  return addExecutionFlags(new Command("run").description("run a scenario").argument("<script>", "scenario file (.ts or .js)"))
     .option("--include-system-env-vars", "also pass this process's environment to __ENV (off by default: shared scenarios must not read your credentials)")
     .option("--summary-export <file>", "write the end-of-test summary as JSON")
     .option("-o, --out <output>", "stream every sample to an output, e.g. json=samples.ndjson (repeatable)", collect, [])

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 
 /** Parses `-u 50`: a positive integer. */
 export function positiveInt(name: string) {
@@ -19,4 +19,13 @@ export function envPair(value: string, previous: Record<string, string> = {}): R
 /** Collects a repeatable string flag. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** The flags `run` and `inspect` share: k6's execution overrides and `-e`. */
+export function addExecutionFlags(command: Command): Command {
+  return command
+    .option("-u, --vus <n>", "VUs (replaces the script's execution options)", positiveInt("--vus"))
+    .option("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options)")
+    .option("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations"))
+    .option("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {});
 }

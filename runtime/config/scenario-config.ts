@@ -139,38 +139,36 @@ export function parseScenario(name: string, raw: unknown, problems: string[]): S
         gracefulRampDownMs: r.duration("gracefulRampDown", 30_000),
       };
       break;
-    case "constant-arrival-rate": {
-      const preAllocatedVUs = r.requiredInteger("preAllocatedVUs", 1);
-      const maxVUs = r.integer("maxVUs", preAllocatedVUs, 1);
-      if (maxVUs < preAllocatedVUs) problems.push(`${at}.maxVUs: ${maxVUs} is below preAllocatedVUs (${preAllocatedVUs})`);
+    case "constant-arrival-rate":
       config = {
         ...base,
+        ...arrivalVus(r, at, problems),
         executor: type,
         rate: r.requiredNumber("rate", true),
         timeUnitMs: r.duration("timeUnit", 1000, true),
         durationMs: r.requiredDuration("duration"),
-        preAllocatedVUs,
-        maxVUs,
       };
       break;
-    }
-    case "ramping-arrival-rate": {
-      const preAllocatedVUs = r.requiredInteger("preAllocatedVUs", 1);
-      const maxVUs = r.integer("maxVUs", preAllocatedVUs, 1);
-      if (maxVUs < preAllocatedVUs) problems.push(`${at}.maxVUs: ${maxVUs} is below preAllocatedVUs (${preAllocatedVUs})`);
+    case "ramping-arrival-rate":
       config = {
         ...base,
+        ...arrivalVus(r, at, problems),
         executor: type,
         startRate: r.number("startRate", 0),
         timeUnitMs: r.duration("timeUnit", 1000, true),
         stages: r.stages("stages"),
-        preAllocatedVUs,
-        maxVUs,
       };
       break;
-    }
   }
   return problems.length === before ? config : undefined;
+}
+
+/** The VU budget of an arrival-rate executor: preAllocatedVUs (required) and maxVUs (default: the same, never below). */
+function arrivalVus(r: FieldReader, at: string, problems: string[]): { preAllocatedVUs: number; maxVUs: number } {
+  const preAllocatedVUs = r.requiredInteger("preAllocatedVUs", 1);
+  const maxVUs = r.integer("maxVUs", preAllocatedVUs, 1);
+  if (maxVUs < preAllocatedVUs) problems.push(`${at}.maxVUs: ${maxVUs} is below preAllocatedVUs (${preAllocatedVUs})`);
+  return { preAllocatedVUs, maxVUs };
 }
 
 /** Reads typed fields of one options object, recording every problem with its path instead of stopping at the first. */
