@@ -31,9 +31,11 @@ export function formatStatus(s: ClusterStatus): string {
       (c) => `  ${c.name.padEnd(24)}${c.state.padEnd(9)}${c.version.padEnd(10)}${String(c.pid).padEnd(9)}${String(c.port).padEnd(7)}${c.logFile}`,
     ),
   ];
-  if (s.state === "crashed") {
-    lines.push("", "  A component has exited: see its log above. `loadgen cluster up` restarts the cluster from scratch.");
+  for (const c of s.components) {
+    if (c.state !== "crashed") continue;
+    lines.push("", `  ${c.name} has exited; the end of ${c.logFile}:`, ...(c.logTail || "(empty)").split("\n").map((l) => `    ${l}`));
   }
+  if (s.state === "crashed") lines.push("", "  `loadgen cluster up` restarts the cluster from scratch; `loadgen cluster down` stops what is left.");
   return lines.join("\n");
 }
 

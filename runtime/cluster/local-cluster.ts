@@ -7,6 +7,7 @@ import { mkdir, readFile, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { apiserverArgs, apiserverReady } from "./apiserver.ts";
 import { ensureBinaries, type Binaries } from "./build.ts";
+import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "./components.ts";
 import { componentHealthy, controllerManagerArgs } from "./controller-manager.ts";
 import { installCrds } from "./crds.ts";
 import { etcdArgs, etcdHealthy } from "./etcd.ts";
@@ -16,7 +17,7 @@ import { acquireLock } from "./lock.ts";
 import { clusterDir, clusterPaths, type ClusterPaths } from "./paths.ts";
 import { generatePki, type Pki } from "./pki.ts";
 import { LOOPBACK, pickPorts } from "./ports.ts";
-import { processState, startProcess, stopProcess } from "./processes.ts";
+import { processState, startProcess, stopProcess, tailFile } from "./processes.ts";
 import { waitReady } from "./readiness.ts";
 import { schedulerArgs } from "./scheduler.ts";
 import { COMPONENT_ORDER, readState, writeState, type ClusterState, type ComponentName, type ComponentRecord } from "./state.ts";
@@ -62,7 +63,11 @@ export interface ClusterInfo {
   restarted: ComponentName[];
 }
 
-export type ComponentStatus = ComponentInfo & { state: "running" | "crashed" };
+export type ComponentStatus = ComponentInfo & {
+  state: "running" | "crashed";
+  /** For a crashed component: the last lines of its log, to say why. */
+  logTail?: string;
+};
 
 export interface ClusterStatus {
   /** stopped: no cluster recorded; running: every component up; crashed: at least one has exited. */
@@ -276,6 +281,15 @@ export async function clusterUp(options: ClusterUpOptions = {}): Promise<Cluster
 
 async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: ClusterUpOptions, log: (line: string) => void): Promise<ClusterInfo> {
   const restarted: ComponentName[] = [];
+  const pinned: Record<ComponentName, string> = {
+    etcd: ETCD_VERSION, "kube-apiserver": KUBERNETES_VERSION, "kube-controller-manager": KUBERNETES_VERSION,
+    "kube-scheduler": KUBERNETES_VERSION, kwok: KWOK_VERSION,
+  };
+  const outdated = COMPONENT_ORDER.filter((n) => state.components[n]!.version !== pinned[n]);
+  if (outdated.length) {
+    log(`note: the running cluster has ${outdated.map((n) => `${n} ${state.components[n]!.version}`).join(", ")}, ` +
+      `this loadgen pins ${outdated.map((n) => pinned[n]).join(", ")}; \`loadgen cluster down\` then \`up\` to move to them`);
+  }
   const running = state.ports["kube-apiserver"];
   if (options.port !== undefined && options.port !== running) {
     throw new Error(`the local cluster is already running with kube-apiserver on port ${running}; run \`loadgen cluster down\` first to move it to port ${options.port}`);
@@ -324,10 +338,11 @@ export async function clusterStatus(options: { dir?: string } = {}): Promise<Clu
   const p = clusterPaths(options.dir ?? clusterDir());
   const state = await readState(p.state);
   if (!state) return { state: "stopped", dir: p.dir, components: [] };
-  const components: ComponentStatus[] = info(state, p.dir, true).components.map((c) => ({
-    ...c,
-    state: processState(state.components[c.name]!) === "running" ? "running" : "crashed",
-  }));
+  const components: ComponentStatus[] = [];
+  for (const c of info(state, p.dir, true).components) {
+    const running = processState(state.components[c.name]!) === "running";
+    components.push(running ? { ...c, state: "running" } : { ...c, state: "crashed", logTail: await tailFile(c.logFile, 5) });
+  }
   const whole = components.length === COMPONENT_ORDER.length && components.every((c) => c.state === "running");
   return { state: whole ? "running" : "crashed", dir: p.dir, kubeconfig: state.kubeconfig, server: state.server, apf: state.apf, stageTimingFile: state.stageTimingFile, components };
 }
