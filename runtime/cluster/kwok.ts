@@ -67,6 +67,9 @@ export function kwokArgs(o: { kubeconfig: string; config: string; port: number }
     `--server-address=${LOOPBACK}:${o.port}`,
     // Pod IPs are status strings only; a /16 leaves room for large runs.
     "--cidr=10.0.0.0/16",
+    // Renew a Lease per fake node, as kubelets do (node-heartbeat-with-lease
+    // relies on it). Without the flag kwok 0.8 runs no lease controller.
+    "--node-lease-duration-seconds=40",
   ];
 }
 

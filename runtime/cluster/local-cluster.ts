@@ -145,8 +145,52 @@ async function startComponent(
   return rec;
 }
 
-function withExtraArgs(name: ComponentName, base: string[], extra: ClusterUpOptions["extraArgs"]): string[] {
-  return [...base, ...(extra?.[name] ?? [])];
+
+/** How to run one component: the same for a fresh start and for a restart of a running cluster. */
+interface ComponentPlan {
+  binary: string;
+  args: string[];
+  version: string;
+  port: number;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+}
+
+function componentPlans(o: {
+  p: ClusterPaths;
+  binaries: Record<ComponentName, { binary: string; version: string }>;
+  pki: Pki;
+  ports: Record<string, number>;
+  apf: boolean;
+  extra: ClusterUpOptions["extraArgs"];
+}): Record<ComponentName, ComponentPlan> {
+  const { p, pki, ports, extra } = o;
+  const server = `https://${LOOPBACK}:${ports["kube-apiserver"]}`;
+  const plan = (name: ComponentName, args: string[], port: number, ready: () => Promise<boolean>, timeoutMs: number): ComponentPlan => ({
+    ...o.binaries[name],
+    args: [...args, ...(extra?.[name] ?? [])],
+    port,
+    ready,
+    timeoutMs,
+  });
+  return {
+    etcd: plan("etcd", etcdArgs({ dataDir: p.etcdData, clientPort: ports["etcd-client"]!, peerPort: ports["etcd-peer"]! }),
+      ports["etcd-client"]!, () => etcdHealthy(ports["etcd-client"]!), 60_000),
+    "kube-apiserver": plan("kube-apiserver",
+      apiserverArgs({ pki, port: ports["kube-apiserver"]!, etcdClientPort: ports["etcd-client"]!, apf: o.apf }),
+      ports["kube-apiserver"]!, () => apiserverReadyWithPki(server, pki), 120_000),
+    "kube-controller-manager": plan("kube-controller-manager",
+      controllerManagerArgs({ pki, kubeconfig: p.kubeconfig, port: ports["kube-controller-manager"]! }),
+      ports["kube-controller-manager"]!, () => componentHealthy(ports["kube-controller-manager"]!), 90_000),
+    "kube-scheduler": plan("kube-scheduler", schedulerArgs({ kubeconfig: p.kubeconfig, port: ports["kube-scheduler"]! }),
+      ports["kube-scheduler"]!, () => componentHealthy(ports["kube-scheduler"]!), 90_000),
+    kwok: plan("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: ports.kwok! }),
+      ports.kwok!, () => kwokHealthy(ports.kwok!), 60_000),
+  };
+}
+
+function startPlanned(state: ClusterState, p: ClusterPaths, name: ComponentName, plan: ComponentPlan, log: (line: string) => void) {
+  return startComponent(state, p, name, plan.binary, plan.args, plan.version, plan.port, plan.ready, plan.timeoutMs, log);
 }
 
 async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOptions, log: (line: string) => void): Promise<ClusterState> {
@@ -177,7 +221,16 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
     components: {},
   };
   const v = bins.versions;
-  const extra = opts.extraArgs;
+  const plans = componentPlans({
+    p, pki, ports, apf, extra: opts.extraArgs,
+    binaries: {
+      etcd: { binary: bins.etcd, version: v.etcd! },
+      "kube-apiserver": { binary: bins.kubeApiserver, version: v.kubernetes! },
+      "kube-controller-manager": { binary: bins.kubeControllerManager, version: v.kubernetes! },
+      "kube-scheduler": { binary: bins.kubeScheduler, version: v.kubernetes! },
+      kwok: { binary: bins.kwok, version: v.kwok! },
+    },
+  });
   // Ctrl-C (or a kill) mid-start must not strand detached processes: stop
   // what was started, drop the state and the lock, and exit as interrupted.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -197,27 +250,18 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
   process.once("SIGTERM", onSignal);
   try {
     log(`starting the local cluster in ${p.dir}`);
-    await startComponent(state, p, "etcd", bins.etcd,
-      withExtraArgs("etcd", etcdArgs({ dataDir: p.etcdData, clientPort: ports["etcd-client"], peerPort: ports["etcd-peer"] }), extra),
-      v.etcd!, ports["etcd-client"], () => etcdHealthy(ports["etcd-client"]), 60_000, log);
-    await startComponent(state, p, "kube-apiserver", bins.kubeApiserver,
-      withExtraArgs("kube-apiserver", apiserverArgs({ pki, port: ports["kube-apiserver"], etcdClientPort: ports["etcd-client"], apf }), extra),
-      v.kubernetes!, ports["kube-apiserver"], () => apiserverReadyWithPki(server, pki),
-      120_000, log);
+    await startPlanned(state, p, "etcd", plans.etcd, log);
+    await startPlanned(state, p, "kube-apiserver", plans["kube-apiserver"], log);
     const crds = await installCrds({ server, ca: await readFile(pki.caCert), token: pki.adminToken });
     log(`  KubeVirt CRDs established: ${crds.join(", ")}`);
     // KCM and the scheduler need only the apiserver: start both, then wait.
-    const kcm = startComponent(state, p, "kube-controller-manager", bins.kubeControllerManager,
-      withExtraArgs("kube-controller-manager", controllerManagerArgs({ pki, kubeconfig: p.kubeconfig, port: ports["kube-controller-manager"] }), extra),
-      v.kubernetes!, ports["kube-controller-manager"], () => componentHealthy(ports["kube-controller-manager"]), 90_000, log);
-    const sched = startComponent(state, p, "kube-scheduler", bins.kubeScheduler,
-      withExtraArgs("kube-scheduler", schedulerArgs({ kubeconfig: p.kubeconfig, port: ports["kube-scheduler"] }), extra),
-      v.kubernetes!, ports["kube-scheduler"], () => componentHealthy(ports["kube-scheduler"]), 90_000, log);
-    const results = await Promise.allSettled([kcm, sched]);
+    const results = await Promise.allSettled([
+      startPlanned(state, p, "kube-controller-manager", plans["kube-controller-manager"], log),
+      startPlanned(state, p, "kube-scheduler", plans["kube-scheduler"], log),
+    ]);
     for (const r of results) if (r.status === "rejected") throw r.reason;
-    await startComponent(state, p, "kwok", bins.kwok,
-      withExtraArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: ports.kwok }), extra),
-      v.kwok!, ports.kwok, () => kwokHealthy(ports.kwok), 60_000, log);
+    // kwok last: it needs the CRDs served (see crds.ts).
+    await startPlanned(state, p, "kwok", plans.kwok, log);
   } catch (err) {
     // Leave no stray process; keep the logs for the error message's pointers.
     await stopAll(state);
@@ -232,20 +276,6 @@ async function startFresh(p: ClusterPaths, bins: Binaries, opts: ClusterUpOption
 
 async function apiserverReadyWithPki(server: string, pki: Pki): Promise<boolean> {
   return apiserverReady(server, await readFile(pki.caCert), pki.adminToken);
-}
-
-/** Restarts one component of a running cluster with new arguments (APF or stage timing changed). */
-async function restartComponent(
-  state: ClusterState,
-  p: ClusterPaths,
-  name: ComponentName,
-  args: string[],
-  ready: () => Promise<boolean>,
-  log: (line: string) => void,
-): Promise<void> {
-  const old = state.components[name]!;
-  await stopProcess(old);
-  await startComponent(state, p, name, old.binary, args, old.version, old.port, ready, 120_000, log);
 }
 
 /**
@@ -294,30 +324,37 @@ async function reconcileRunning(state: ClusterState, p: ClusterPaths, options: C
   if (options.port !== undefined && options.port !== running) {
     throw new Error(`the local cluster is already running with kube-apiserver on port ${running}; run \`loadgen cluster down\` first to move it to port ${options.port}`);
   }
+  // Compare what each component would be started with now against what it
+  // runs with, and restart those that differ (in start order): APF, the
+  // stage timings and flags changed by a newer loadgen all land this way.
   const apf = options.apf ?? true;
-  if (apf !== state.apf) {
-    log(`restarting kube-apiserver with API Priority and Fairness ${apf ? "on" : "off"}`);
-    const pki = await loadPkiFiles(p);
-    state.apf = apf;
-    await restartComponent(state, p, "kube-apiserver",
-      withExtraArgs("kube-apiserver", apiserverArgs({ pki, port: state.ports["kube-apiserver"]!, etcdClientPort: state.ports["etcd-client"]!, apf }), options.extraArgs),
-      () => apiserverReadyWithPki(state.server, pki), log);
-    restarted.push("kube-apiserver");
-  }
   // Without an explicit file, keep the one the cluster runs with, re-read:
   // editing it and running `cluster up` again applies the new timings.
   const timing = currentStageTiming(options.stageTiming ?? process.env.LOADGEN_STAGE_TIMING ?? state.stageTimingFile);
   const kwokConfig = renderKwokConfig(timing);
-  if (kwokConfigHash(kwokConfig) !== state.kwokConfigHash) {
-    log(`restarting kwok: its stages or the timings in ${timing.file} changed`);
-    await writeKwokConfig(p.kwokConfig, kwokConfig);
-    state.stageTimingFile = timing.file;
-    state.kwokConfigHash = kwokConfigHash(kwokConfig);
-    await restartComponent(state, p, "kwok",
-      withExtraArgs("kwok", kwokArgs({ kubeconfig: p.kubeconfig, config: p.kwokConfig, port: state.ports.kwok! }), options.extraArgs),
-      () => kwokHealthy(state.ports.kwok!), log);
-    restarted.push("kwok");
+  const kwokConfigChanged = kwokConfigHash(kwokConfig) !== state.kwokConfigHash;
+  const pki = await loadPkiFiles(p);
+  const plans = componentPlans({
+    p, pki, ports: state.ports, apf, extra: options.extraArgs,
+    binaries: Object.fromEntries(COMPONENT_ORDER.map((n) => [n, { binary: state.components[n]!.binary, version: state.components[n]!.version }])) as Record<ComponentName, { binary: string; version: string }>,
+  });
+  for (const name of COMPONENT_ORDER) {
+    const current = state.components[name]!;
+    const argsChanged = JSON.stringify(current.args) !== JSON.stringify(plans[name].args);
+    const configChanged = name === "kwok" && kwokConfigChanged;
+    if (!argsChanged && !configChanged) continue;
+    const why = name === "kube-apiserver" && apf !== state.apf
+      ? `API Priority and Fairness ${apf ? "on" : "off"}`
+      : configChanged ? `its stages or the timings in ${timing.file} changed` : "its flags changed";
+    log(`restarting ${name}: ${why}`);
+    if (configChanged) await writeKwokConfig(p.kwokConfig, kwokConfig);
+    await stopProcess(current);
+    await startPlanned(state, p, name, plans[name], log);
+    restarted.push(name);
   }
+  state.apf = apf;
+  state.stageTimingFile = timing.file;
+  state.kwokConfigHash = kwokConfigHash(kwokConfig);
   await writeState(p.state, state);
   log(`${restarted.length ? `cluster updated (restarted ${restarted.join(", ")})` : "cluster is already up"}: kubeconfig ${state.kubeconfig} (server ${state.server})`);
   return info(state, p.dir, true, restarted);
