@@ -2,7 +2,8 @@
 // (shared by every checkout and by CI re-runs), cluster state in a per-user
 // data dir, and the Go wrapper modules / manifests inside this repository.
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Cache root for built binaries: $LOADGEN_CACHE_DIR, else $XDG_CACHE_HOME/loadgen, else ~/.cache/loadgen. */
@@ -19,8 +20,24 @@ export function clusterDir(): string {
   return join(base, "loadgen", "cluster");
 }
 
-/** The repository's controlplane/ dir (Go wrapper modules and manifests). */
-export const controlplaneDir: string = fileURLToPath(new URL("../../controlplane/", import.meta.url));
+/**
+ * The package's controlplane/ dir (Go wrapper modules and manifests). Found
+ * by walking up from this module, because it runs both from source
+ * (runtime/cluster/) and bundled into dist/loadgen.mjs.
+ */
+function findControlplaneDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "controlplane", "manifests"))) return join(dir, "controlplane");
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error(`cannot find loadgen's controlplane/ directory above ${fileURLToPath(import.meta.url)}; is the package complete?`);
+    }
+    dir = parent;
+  }
+}
+
+export const controlplaneDir: string = findControlplaneDir();
 
 export const manifestsDir: string = join(controlplaneDir, "manifests");
 
