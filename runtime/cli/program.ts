@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { runCommand } from "./run-command.ts";
 import { inspectCommand } from "./inspect-command.ts";
 import { clusterCommand } from "./cluster-command.ts";
+import { nodepoolCommand } from "./nodepool-command.ts";
 
 /** The `loadgen` command line; exported so tests can parse arguments without spawning a process. */
 export function createProgram(): Command {
@@ -13,5 +14,6 @@ export function createProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(inspectCommand());
   program.addCommand(clusterCommand());
+  program.addCommand(nodepoolCommand());
   return program;
 }

@@ -1,0 +1,160 @@
+// `loadgen nodepool add|list|delete`: pools of kwok's fake nodes (kperf's `vc nodepool`), from the shell. Cluster
+// access is loadgen/k8s's (--kubeconfig, --context, KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster).
+import { Command, InvalidArgumentError, Option } from "commander";
+import { K8sClient } from "../../stdlib/k8s/client.ts";
+import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
+import { K8sError } from "../../stdlib/k8s/errors.ts";
+import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
+import { clientApi } from "../../stdlib/kwok/api.ts";
+import { DEFAULT_CONTROLLER_IMAGE, type ControllerMode } from "../../stdlib/kwok/controller-deploy.ts";
+import {
+  addNodePool,
+  DEFAULT_POOL,
+  deleteNodePool,
+  listNodePools,
+  NodePoolError,
+  parseLabels,
+  parseTaints,
+  type NodePoolStatus,
+  type PoolContext,
+} from "../../stdlib/kwok/node-pool.ts";
+import { ensureLocalCluster } from "../cluster/local-cluster.ts";
+import { parseDuration } from "../metrics/duration.ts";
+import { MetricsEngine } from "../metrics/engine.ts";
+import { MetricRegistry } from "../metrics/metric.ts";
+import { TagRegistry } from "../metrics/tags.ts";
+
+const say = (line: string) => process.stderr.write(line + "\n");
+
+interface AccessFlags {
+  kubeconfig?: string;
+  context?: string;
+}
+
+function positive(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer`);
+    return n;
+  };
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(/^\d+$/.test(value) ? `${value}s` : value, "--timeout");
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** Runs `fn` with a pool context on the chosen cluster; prints failures and sets a non-zero exit code. */
+async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise<void>): Promise<void> {
+  let client: K8sClient | undefined;
+  try {
+    const access = await loadClusterAccess(flags, () => ensureLocalCluster(say));
+    const registry = new MetricRegistry();
+    const engine = new MetricsEngine(registry, new TagRegistry());
+    client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, "nodepool");
+    await fn({ api: clientApi(client, engine.tags.empty), log: say });
+  } catch (e) {
+    const code = e instanceof NodePoolError || e instanceof K8sError ? ` [${e.code}]` : "";
+    process.stderr.write(`loadgen nodepool: ${(e as Error)?.message ?? String(e)}${code}\n`);
+    process.exitCode = 1;
+  } finally {
+    await client?.close().catch(() => {});
+  }
+}
+
+/** The table `list` prints. */
+export function formatPools(pools: readonly NodePoolStatus[]): string {
+  if (pools.length === 0) return "no node pools";
+  const rows = [
+    ["NAME", "READY", "CPU", "MEMORY", "MAX PODS", "STATUS", "LABELS", "TAINTS"],
+    ...pools.map((p) => [
+      p.name,
+      `${p.ready}/${p.nodes}`,
+      String(p.cpu),
+      `${p.memory}Gi`,
+      String(p.maxPods),
+      p.status + (p.present !== p.nodes ? ` (${p.present} present)` : ""),
+      Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-",
+      p.taints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`).join(",") || "-",
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2))).join("")).join("\n");
+}
+
+function accessOptions(cmd: Command): Command {
+  return cmd
+    .option("--kubeconfig <file>", "kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
+    .option("--context <name>", "kubeconfig context to use");
+}
+
+export function nodepoolCommand(): Command {
+  const nodepool = new Command("nodepool").description(
+    "pools of fake nodes that kwok keeps Ready (labelled loadgen.io/nodepool=<name>, tainted kwok.x-k8s.io/node=fake:NoSchedule)",
+  );
+
+  accessOptions(
+    nodepool
+      .command("add")
+      .description("create a pool of N fake nodes and wait until they are Ready; deploys a kwok controller when the cluster has none")
+      .argument("<name>", "pool name (nodes are named <name>-0 … <name>-<N-1>)")
+      .requiredOption("--nodes <n>", "number of nodes", positive("--nodes"))
+      .option("--cpu <cores>", "CPU cores per node", positive("--cpu"), DEFAULT_POOL.cpu)
+      .option("--memory <GiB>", "memory per node in GiB", positive("--memory"), DEFAULT_POOL.memory)
+      .option("--max-pods <n>", "pods per node", positive("--max-pods"), DEFAULT_POOL.maxPods)
+      .option("--labels <k=v,...>", "extra node labels")
+      .option("--taints <k[=v]:Effect,...>", "extra node taints (pods must tolerate them)")
+      .addOption(new Option("--controller <mode>", "auto: deploy a kwok controller when none manages the cluster; deploy: always loadgen's; none: never").choices(["auto", "deploy", "none"]).default("auto"))
+      .option("--controller-image <image>", "image of the kwok controller loadgen deploys", DEFAULT_CONTROLLER_IMAGE)
+      .option("--no-wait", "return once the nodes are created, without waiting for Ready")
+      .option("--timeout <duration>", "how long to wait for Ready (e.g. 5m)", duration, 300_000)
+      .option("--json", "print the pool as JSON"),
+  ).action(async (name: string, o: AccessFlags & { nodes: number; cpu: number; memory: number; maxPods: number; labels?: string; taints?: string; controller: ControllerMode; controllerImage: string; wait: boolean; timeout: number; json?: boolean }) => {
+    await withCluster(o, async (ctx) => {
+      const r = await addNodePool(
+        ctx,
+        { name, nodes: o.nodes, cpu: o.cpu, memory: o.memory, maxPods: o.maxPods, labels: parseLabels(o.labels), taints: parseTaints(o.taints) },
+        { wait: o.wait, timeoutMs: o.timeout, controller: o.controller, controllerImage: o.controllerImage },
+      );
+      if (o.json) process.stdout.write(JSON.stringify({ ...r.pool, createMs: Math.round(r.createMs), readyMs: r.readyMs === undefined ? null : Math.round(r.readyMs), readyConditionMs: r.conditionMs === undefined ? null : Math.round(r.conditionMs), controller: r.controller }, null, 2) + "\n");
+      else {
+        const ready =
+          r.readyMs === undefined
+            ? "not waited for"
+            : `all Ready in ${(r.conditionMs! / 1000).toFixed(1)}s and schedulable (no not-ready taint) in ${(r.readyMs / 1000).toFixed(1)}s`;
+        process.stdout.write(`node pool "${name}": ${r.pool.nodes} node(s) created in ${(r.createMs / 1000).toFixed(1)}s, ${ready}; kwok: ${r.controller.detail}\n`);
+      }
+    });
+  });
+
+  accessOptions(
+    nodepool
+      .command("list")
+      .description("show each pool: nodes Ready / wanted, cpu, memory, max pods, status")
+      .option("--json", "print the pools as JSON"),
+  ).action(async (o: AccessFlags & { json?: boolean }) => {
+    await withCluster(o, async (ctx) => {
+      const pools = await listNodePools(ctx);
+      process.stdout.write((o.json ? JSON.stringify(pools, null, 2) : formatPools(pools)) + "\n");
+    });
+  });
+
+  accessOptions(
+    nodepool
+      .command("delete")
+      .description("delete a pool's nodes and wait until they are gone; the last pool's delete also removes a kwok controller loadgen deployed")
+      .argument("<name>", "pool name")
+      .option("--no-wait", "return once the delete is sent")
+      .option("--timeout <duration>", "how long to wait for the nodes to go (e.g. 5m)", duration, 300_000),
+  ).action(async (name: string, o: AccessFlags & { wait: boolean; timeout: number }) => {
+    await withCluster(o, async (ctx) => {
+      const r = await deleteNodePool(ctx, name, { wait: o.wait, timeoutMs: o.timeout });
+      process.stdout.write(`node pool "${name}": ${r.deleted} node(s) deleted in ${(r.elapsedMs / 1000).toFixed(1)}s${r.controllerRemoved ? "; the kwok controller loadgen deployed was removed" : ""}\n`);
+    });
+  });
+
+  return nodepool;
+}
