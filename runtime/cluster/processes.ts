@@ -24,7 +24,8 @@ export function startProcess(name: string, binary: string, args: string[], logFi
   try {
     const child = spawn(binary, args, { detached: true, stdio: ["ignore", fd, fd] });
     if (child.pid === undefined) throw new Error(`${name} could not be started from ${binary}`);
-    // Reap it if it dies while we are still running; otherwise let it go.
+    // Spawn failures surface through processState()/waitReady() with the log;
+    // unref() lets this command exit while the component keeps running.
     child.on("error", () => {});
     child.unref();
     return { name, pid: child.pid, binary, args, logFile, startedAt: new Date().toISOString() };
