@@ -32,8 +32,9 @@ export class ConnectionPool {
     this.#slots = [];
     for (let i = 0; i < conns; i++) {
       if (h2) {
-        // The API server allows far more concurrent streams than undici's default of 100 per connection.
-        this.#slots.push(new Client(origin, { allowH2: true, maxConcurrentStreams: 1000, connect, pipelining: 1 }));
+        // `pipelining` is what caps concurrent requests on an undici Client, HTTP/2 streams included (it defaults to 1);
+        // the API server allows far more concurrent streams than undici's default of 100 per connection.
+        this.#slots.push(new Client(origin, { allowH2: true, maxConcurrentStreams: 1000, pipelining: 1000, connect }));
       } else {
         const perSlot = o.clients > 0 ? Math.max(1, Math.ceil(o.clients / conns)) : null;
         this.#slots.push(new Pool(origin, { connections: perSlot, connect, pipelining: 1 }));

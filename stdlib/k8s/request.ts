@@ -200,6 +200,9 @@ export class Transport {
             method: endpoint.method,
             headers,
             body: o.body ?? null,
+            // undici holds a non-idempotent request (POST, PATCH) on an HTTP/2 session until every other stream on it
+            // ends, which a watch never does; loadgen never lets undici resend on its own, so mark every request so.
+            idempotent: true,
             headersTimeout: timeoutMs,
             bodyTimeout: timeoutMs,
           },
@@ -276,7 +279,7 @@ export class Transport {
       const handler = new ReplyHandler(true);
       try {
         (attempt === 0 ? this.pool.next() : this.pool.http1()).dispatch(
-          { path: this.access.pathPrefix + pathAndQuery, method, headers, body: o.body ?? null, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs },
+          { path: this.access.pathPrefix + pathAndQuery, method, headers, body: o.body ?? null, idempotent: true, headersTimeout: this.options.timeoutMs, bodyTimeout: this.options.timeoutMs },
           handler,
         );
       } catch (e) {

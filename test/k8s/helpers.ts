@@ -27,7 +27,10 @@ export async function runK8sScenario(
   writeFileSync(script, source);
   const kubeconfig = o.kubeconfig ?? (await useLocalCluster()).kubeconfig;
   const logs: string[] = [];
-  const log = (line: string) => void logs.push(line);
+  const log = (line: string) => {
+    logs.push(line);
+    if (process.env.K8S_TEST_LOG) process.stderr.write(line + "\n");
+  };
   let prepared: PreparedRun | undefined;
   try {
     prepared = await prepareRun({ scriptPath: script, cli: {}, env: o.env ?? {}, log, cluster: { kubeconfig, context: o.context }, runId: o.runId });
