@@ -3,6 +3,7 @@ import { runCommand } from "./run-command.ts";
 import { inspectCommand } from "./inspect-command.ts";
 import { clusterCommand } from "./cluster-command.ts";
 import { nodepoolCommand } from "./nodepool-command.ts";
+import { cleanupCommand } from "./cleanup-command.ts";
 
 /** The `loadgen` command line; exported so tests can parse arguments without spawning a process. */
 export function createProgram(): Command {
@@ -15,5 +16,6 @@ export function createProgram(): Command {
   program.addCommand(inspectCommand());
   program.addCommand(clusterCommand());
   program.addCommand(nodepoolCommand());
+  program.addCommand(cleanupCommand());
   return program;
 }

@@ -1,0 +1,91 @@
+// `loadgen cleanup --run <id> | --all [--yes]`: deletes the objects runs created (they carry loadgen.io/run) and waits
+// until they are gone. --all asks for a confirmation on a terminal unless --yes is given.
+import { createInterface } from "node:readline/promises";
+import { Command, InvalidArgumentError } from "commander";
+import { parseDuration } from "../metrics/duration.ts";
+import { MetricRegistry } from "../metrics/metric.ts";
+import { TagRegistry } from "../metrics/tags.ts";
+import { MetricsEngine } from "../metrics/engine.ts";
+import { ensureLocalCluster } from "../cluster/local-cluster.ts";
+import { K8sClient } from "../../stdlib/k8s/client.ts";
+import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
+import { cleanupRun, findLabelled } from "../../stdlib/k8s/cleanup.ts";
+import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
+import { RUN_LABEL } from "../../stdlib/k8s/labels.ts";
+
+interface CleanupFlags {
+  run?: string;
+  all?: boolean;
+  yes?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  timeout: string;
+}
+
+const say = (line: string) => process.stderr.write(line + "\n");
+
+/** The `cleanup` subcommand. Exit code 0 when everything is gone, 1 otherwise. */
+export function cleanupCommand(): Command {
+  return new Command("cleanup")
+    .description(`delete the Kubernetes objects loadgen runs created (label ${RUN_LABEL}) and wait until they are gone`)
+    .option("--run <id>", "the run whose objects to delete (printed at the start of `loadgen run`)")
+    .option("--all", "every object any loadgen run created")
+    .option("-y, --yes", "do not ask for confirmation (--all)")
+    .option("--kubeconfig <file>", "kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
+    .option("--context <name>", "kubeconfig context to use")
+    .option("--timeout <duration>", "how long to wait for the objects to be gone", "5m")
+    .action(async (flags: CleanupFlags) => {
+      process.exitCode = await cleanupAction(flags);
+    });
+}
+
+async function cleanupAction(flags: CleanupFlags): Promise<number> {
+  if (!flags.run === !flags.all) {
+    say("loadgen cleanup: give either --run <id> or --all");
+    return 1;
+  }
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(flags.timeout, "--timeout");
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  const registry = new MetricRegistry();
+  const tags = new TagRegistry();
+  let client: K8sClient | undefined;
+  try {
+    const access = await loadClusterAccess({ kubeconfig: flags.kubeconfig, context: flags.context }, () => ensureLocalCluster(say));
+    client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, new MetricsEngine(registry, tags), flags.run ?? "cleanup");
+    const what = flags.run ? `run ${flags.run}` : "every loadgen run";
+    if (flags.all && !flags.yes) {
+      const found = await findLabelled(client, undefined);
+      if (found.length === 0) {
+        say(`loadgen cleanup: no loadgen objects on ${access.origin}`);
+        return 0;
+      }
+      if (!process.stdin.isTTY) {
+        say(`loadgen cleanup: --all would delete ${found.length} object(s) on ${access.origin}; add --yes to confirm (stdin is not a terminal)`);
+        return 1;
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      const answer = await rl.question(`Delete ${found.length} object(s) of ${what} on ${access.origin}? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        say("loadgen cleanup: nothing deleted");
+        return 1;
+      }
+    }
+    const r = await cleanupRun(client, { runId: flags.run, log: (l) => say(`loadgen cleanup: ${l}`), timeoutMs });
+    if (r.remaining > 0) {
+      say(`loadgen cleanup: ${r.remaining} object(s) of ${what} are still there after ${flags.timeout} (finalizers?)`);
+      return 1;
+    }
+    say(`loadgen cleanup: ${r.deleted === 0 ? `no objects of ${what} were found` : `deleted ${r.deleted} object(s) of ${what}; all gone`}`);
+    return 0;
+  } catch (e) {
+    say(`loadgen cleanup: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await client?.close();
+  }
+}
