@@ -9,6 +9,7 @@ import { TagCache } from "../tag-cache.ts";
 import { scrapeRequestTotals, apiserverReport } from "./apiserver-metrics.ts";
 import { cleanupRun } from "./cleanup.ts";
 import { K8sClient, PATCH_TYPES, readListHead, type Compiled, type Target } from "./client.ts";
+import { registerK8sMetrics } from "./request.ts";
 import { clientError, K8sError } from "./errors.ts";
 import { runSelector, RUN_LABEL, SCENARIO_LABEL } from "./labels.ts";
 import { parseObjects, renderTemplate } from "./template.ts";
@@ -78,7 +79,8 @@ class K8sHost {
   constructor(run: RunContext) {
     this.#run = run;
     this.#shared = runK8s(run);
-    this.#errorMetric = run.metrics.register("k8s_request_errors", "counter");
+    // Registered now (the client is made on first use) so thresholds on k8s metrics validate before the run starts.
+    this.#errorMetric = registerK8sMetrics(run.metrics).errors;
   }
 
   /** The run's client (shared with modules built on loadgen/k8s), created on first use. */
