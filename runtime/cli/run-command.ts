@@ -26,6 +26,8 @@ interface RunFlags {
   color: boolean;
   kubeconfig?: string;
   context?: string;
+  resultFormat?: string;
+  result?: string;
 }
 
 /** `loadgen run SCRIPT`: runs a scenario and exits 0, or 99 when a threshold failed (see runtime/exit-codes.ts). */
@@ -40,6 +42,8 @@ export function runCommand(): Command {
     .option("--no-color", "no colour in the summary")
     .option("--kubeconfig <file>", "kubeconfig for loadgen/k8s (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
     .option("--context <name>", "kubeconfig context to use")
+    .option("--result-format <format>", "for a kperf load profile (FILE.yaml): kperf writes kperf's result JSON instead of the text summary")
+    .option("--result <file>", "write the --result-format output to a file instead of stdout")
     .action(async (script: string, flags: RunFlags) => {
       process.exitCode = await runAction(script, flags);
       // Sockets or timers a scenario left behind must not keep the process (and CI) waiting.
@@ -67,6 +71,8 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
   } catch (e) {
     return reportError(new InvalidOptionsError([(e as Error).message]));
   }
+  // YAML inputs (kperf load profiles) run without VUs; see runtime/kperf/run-yaml.ts.
+  if (/\.ya?ml$/i.test(script)) return runYamlAction(script, flags, interrupt.signal, stderr);
   const env = { ...(flags.includeSystemEnvVars ? (process.env as Record<string, string>) : {}), ...flags.env };
   const progress = process.stdout.isTTY && !flags.quiet ? new ProgressDisplay(process.stdout) : undefined;
   // Lines written while the progress block is on screen would be overwritten: clear it first.
@@ -106,6 +112,29 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
     stderr(`loadgen: thresholds failed: ${result.thresholds.failedKeys.join(", ")}`);
   }
   return result.exitCode;
+}
+
+async function runYamlAction(file: string, flags: RunFlags, signal: AbortSignal, stderr: (line: string) => void): Promise<number> {
+  const { runYamlFile } = await import("../kperf/run-yaml.ts");
+  if (flags.resultFormat !== undefined && flags.resultFormat !== "kperf" && flags.resultFormat !== "text") {
+    return reportError(new InvalidOptionsError([`--result-format: "kperf" or "text", got "${flags.resultFormat}"`]));
+  }
+  const runId = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 12) + "-" + Math.random().toString(16).slice(2, 8);
+  try {
+    if (!flags.quiet) stderr(`loadgen: run ${runId}: ${file}`);
+    const r = await runYamlFile(file, { cluster: { kubeconfig: flags.kubeconfig, context: flags.context }, runId, log: stderr, signal });
+    if (flags.summaryExport) writeFile(flags.summaryExport, JSON.stringify(r.summary, null, 2) + "\n");
+    if (flags.resultFormat === "kperf") {
+      const json = JSON.stringify(r.kperf, null, 2) + "\n";
+      if (flags.result) writeFile(flags.result, json);
+      else process.stdout.write(json);
+      if (!flags.result) return r.exitCode;
+    }
+    if (flags.summary) process.stdout.write(renderTextSummary(r.summary, { color: flags.color && !!process.stdout.isTTY }) + "\n");
+    return r.exitCode;
+  } catch (e) {
+    return reportError(e);
+  }
 }
 
 /** The summary on stdout (or what handleSummary returned), --summary-export, and files handleSummary named. */

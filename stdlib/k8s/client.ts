@@ -128,9 +128,9 @@ export class K8sClient {
   }
 
   /** Builds (or finds) the endpoint of a request: its tags and kperf's masked URL. */
-  compile(verb: string, method: Dispatcher.HttpMethod, t: Target, query: string): Compiled {
+  compile(verb: string, method: Dispatcher.HttpMethod, t: Target, query: string, methodLabel?: string): Compiled {
     const path = this.path(t);
-    const kperfMethod = verb === "list" ? "LIST" : verb === "watch" ? "WATCH" : method;
+    const kperfMethod = methodLabel ?? (verb === "list" ? "LIST" : verb === "watch" ? "WATCH" : method);
     const masked = maskUrl(kperfMethod, path.slice(this.access.pathPrefix.length), query, t.name !== undefined, t.subresource);
     const key = verb + " " + masked;
     let endpoint = this.#endpoints.get(key);

@@ -117,6 +117,11 @@ export interface SendOptions {
   readonly limited?: boolean;
   /** Per-call timeout, overriding the run's. */
   readonly timeoutMs?: number;
+  /**
+   * End the request as a success once this text has arrived in the body (kperf's watchList: until the bookmark that
+   * closes the initial events), instead of waiting for the server to end it.
+   */
+  readonly until?: string;
 }
 
 const JSON_ACCEPT = "application/json";
@@ -192,7 +197,7 @@ export class Transport {
     const started = performance.now();
     let attempt = 0;
     for (;;) {
-      const handler = new ReplyHandler(o.keepBody === true);
+      const handler = new ReplyHandler(o.keepBody === true, o.until);
       try {
         dispatcher.dispatch(
           {
@@ -204,7 +209,7 @@ export class Transport {
             // ends, which a watch never does; loadgen never lets undici resend on its own, so mark every request so.
             idempotent: true,
             headersTimeout: timeoutMs,
-            bodyTimeout: timeoutMs,
+            bodyTimeout: o.until === undefined ? timeoutMs : 0,
           },
           handler,
         );
@@ -317,16 +322,23 @@ class ReplyHandler {
   readonly promise: Promise<ReplyHandler>;
   #resolve!: (h: ReplyHandler) => void;
   readonly #keep: boolean;
+  readonly #until: string | undefined;
+  #tail = "";
+  #found = false;
+  #abort: ((err?: Error) => void) | undefined;
 
-  constructor(keep: boolean) {
+  constructor(keep: boolean, until?: string) {
     this.#keep = keep;
+    this.#until = until;
     this.chunks = keep ? [] : null;
     this.promise = new Promise((resolve) => {
       this.#resolve = resolve;
     });
   }
 
-  onConnect(): void {}
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+  }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     if (statusCode < 200) return true; // 1xx informational
@@ -341,6 +353,16 @@ class ReplyHandler {
   onData(chunk: Buffer): boolean {
     this.bytes += chunk.length;
     if (this.chunks !== null) this.chunks.push(chunk);
+    if (this.#until !== undefined && this.status < 400) {
+      const text = this.#tail + chunk.toString("latin1");
+      if (text.includes(this.#until)) {
+        this.#found = true;
+        this.#resolve(this);
+        this.#abort?.(new Error("loadgen: got what it waited for"));
+        return false;
+      }
+      this.#tail = text.slice(-this.#until.length);
+    }
     return true;
   }
 
@@ -349,6 +371,7 @@ class ReplyHandler {
   }
 
   onError(err: Error): void {
+    if (this.#found) return;
     this.error = err;
     this.#resolve(this);
   }

@@ -1,0 +1,73 @@
+// kperf's result JSON (Azure/kperf api/types/metric.go RunnerMetricReport): total, duration, errorStats,
+// totalReceivedBytes, percentileLatencies and percentileLatenciesByURL, with kperf's exact percentiles (index
+// ceil(n·p) − 1 of the sorted successes) at p ∈ {0, 0.5, 0.9, 0.95, 0.99, 1}, in seconds. Several specs give
+// {perSpecResults, aggregated}.
+import type { SpecOutcome } from "./runner.ts";
+
+const PERCENTILES = [0, 0.5, 0.9, 0.95, 0.99, 1];
+
+export interface KperfReport {
+  total: number;
+  duration: string;
+  errorStats?: Record<string, number>;
+  totalReceivedBytes: number;
+  percentileLatencies?: Array<[number, number]>;
+  percentileLatenciesByURL?: Record<string, Array<[number, number]>>;
+}
+
+/** kperf's percentiles of sorted latencies. */
+export function percentiles(sorted: readonly number[]): Array<[number, number]> {
+  if (sorted.length === 0) return [];
+  return PERCENTILES.map((p) => {
+    const i = Math.max(0, Math.ceil(sorted.length * p) - 1);
+    return [p, sorted[Math.min(i, sorted.length - 1)]!];
+  });
+}
+
+/** Go's time.Duration text for milliseconds ("1m2.5s", "350ms"), as kperf prints the duration. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${+ms.toFixed(3)}ms`;
+  const totalS = ms / 1000;
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = +(totalS % 60).toFixed(6);
+  return `${h ? h + "h" : ""}${h || m ? m + "m" : ""}${s}s`;
+}
+
+export function reportOf(outcomes: readonly SpecOutcome[]): KperfReport {
+  const all: number[] = [];
+  const byUrl = new Map<string, number[]>();
+  const errors: Record<string, number> = {};
+  let total = 0;
+  let bytes = 0;
+  let duration = 0;
+  for (const o of outcomes) {
+    total += o.total;
+    bytes += o.receivedBytes;
+    duration += o.durationMs;
+    for (const [url, list] of o.latenciesByUrl) {
+      let merged = byUrl.get(url);
+      if (merged === undefined) byUrl.set(url, (merged = []));
+      for (const v of list) {
+        merged.push(v);
+        all.push(v);
+      }
+    }
+    for (const [k, n] of o.errorStats) errors[k] = (errors[k] ?? 0) + n;
+  }
+  const sort = (a: number[]) => a.sort((x, y) => x - y);
+  const report: KperfReport = { total, duration: goDuration(duration), totalReceivedBytes: bytes };
+  if (Object.keys(errors).length) report.errorStats = errors;
+  if (all.length) report.percentileLatencies = percentiles(sort(all));
+  if (byUrl.size) {
+    report.percentileLatenciesByURL = {};
+    for (const [url, list] of [...byUrl].sort((a, b) => (a[0] < b[0] ? -1 : 1))) report.percentileLatenciesByURL[url] = percentiles(sort(list));
+  }
+  return report;
+}
+
+/** The result document: one report for one spec, else per spec plus the aggregate. */
+export function kperfResult(outcomes: readonly SpecOutcome[]): object {
+  if (outcomes.length === 1) return reportOf(outcomes);
+  return { perSpecResults: outcomes.map((o) => reportOf([o])), aggregated: reportOf(outcomes) };
+}
