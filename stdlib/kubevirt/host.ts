@@ -187,6 +187,9 @@ class KubevirtHost {
     const templateName = template ?? o.template ?? (kind !== undefined ? KIND_TEMPLATES[kind] : undefined);
     if (templateName === undefined) throw clientError("InvalidOptions", "create: give a template (a built-in name or YAML text)");
     const builtin = builtinTemplates().get(templateName);
+    if (builtin === undefined && /^[A-Za-z0-9_.-]+$/.test(templateName)) {
+      throw clientError("InvalidTemplate", `no built-in template "${templateName}" (built-in: ${[...builtinTemplates().keys()].join(", ")}); pass YAML text to use your own`);
+    }
     const text = builtin ?? templateName;
     const label = builtin !== undefined ? `template ${templateName}` : "template";
     const key = builtin !== undefined ? templateName : text;
