@@ -123,7 +123,7 @@ function notFound(e: unknown): boolean {
 /** Finds a kwok controller that already manages the cluster. */
 export async function detectController(api: KubeApi): Promise<{ kind: ControllerKind; detail: string }> {
   try {
-    const d = await api.get(R.deployments, { namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
+    const d = await api.get(R.deployments, { namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME, quiet: true });
     if (d.metadata?.labels?.[MANAGED_BY] === "loadgen" && !d.metadata?.deletionTimestamp) return { kind: "loadgen", detail: `Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}` };
   } catch (e) {
     if (!notFound(e)) throw e;
@@ -134,7 +134,7 @@ export async function detectController(api: KubeApi): Promise<{ kind: Controller
   }
   // kwok's own install (kustomize/kwok): a kwok-controller Deployment in kube-system.
   try {
-    await api.get(R.deployments, { namespace: "kube-system", name: "kwok-controller" });
+    await api.get(R.deployments, { namespace: "kube-system", name: "kwok-controller", quiet: true });
     return { kind: "external", detail: "Deployment kube-system/kwok-controller" };
   } catch (e) {
     if (!notFound(e)) throw e;
@@ -146,7 +146,7 @@ async function waitNamespaceGone(api: KubeApi, timeoutMs: number): Promise<void>
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const ns = await api.get(R.namespaces, { name: CONTROLLER_NAMESPACE });
+      const ns = await api.get(R.namespaces, { name: CONTROLLER_NAMESPACE, quiet: true });
       if (!ns.metadata?.deletionTimestamp) return; // exists and is not going away
     } catch (e) {
       if (e instanceof K8sError && e.status === 404) return;

@@ -248,7 +248,7 @@ async function forbidden(ctx: PoolContext, e: unknown, what: string): Promise<ne
 /** The authenticated user's name (SelfSubjectReview), or undefined when the server will not say. */
 export async function whoAmI(api: KubeApi): Promise<string | undefined> {
   try {
-    const r = await api.create(R.selfsubjectreviews, { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+    const r = await api.create(R.selfsubjectreviews, { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" }, { quiet: true });
     return r.status?.userInfo?.username as string | undefined;
   } catch {
     return undefined;
@@ -262,7 +262,7 @@ async function mayI(api: KubeApi, verb: string, resource: string, group = ""): P
       apiVersion: "authorization.k8s.io/v1",
       kind: "SelfSubjectAccessReview",
       spec: { resourceAttributes: { verb, resource, group } },
-    });
+    }, { quiet: true });
     return { allowed: r.status?.allowed === true, reason: String(r.status?.reason ?? "") };
   } catch {
     return undefined;

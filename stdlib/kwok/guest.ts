@@ -1,0 +1,65 @@
+// Guest shim of `loadgen/kwok`: thin. Options go to the host as JSON text, results come back as JSON text.
+import { host } from "../guest-host.ts";
+
+const addHost = host.async("kwok.addNodePool");
+const deleteHost = host.async("kwok.deleteNodePool");
+const listHost = host.async("kwok.listNodePools");
+const trackHost = host.async("kwok.trackPodStartup");
+const statsHost = host.async("kwok.podStartupStats");
+const stopHost = host.async("kwok.stopPodStartup");
+const infoHost = host.sync("kwok.info");
+
+type Obj = Record<string, any>;
+
+const info = JSON.parse(infoHost()) as { poolLabel: string; kwokAnnotation: string; kwokTaint: Obj; controllerNamespace: string };
+export const POOL_LABEL: string = info.poolLabel;
+export const KWOK_TAINT: Obj = info.kwokTaint;
+
+function text(o: unknown): string | undefined {
+  return o === undefined ? undefined : JSON.stringify(o);
+}
+
+export async function addNodePool(name: string, options: Obj): Promise<any> {
+  return JSON.parse(await addHost(String(name), text(options)));
+}
+
+export async function deleteNodePool(name: string, options?: Obj): Promise<any> {
+  return JSON.parse(await deleteHost(String(name), text(options)));
+}
+
+export async function listNodePools(): Promise<any[]> {
+  return JSON.parse(await listHost());
+}
+
+/** nodeSelector and tolerations that put a pod on a pool's nodes. */
+export function podPlacement(pool: string | { name: string; taints?: Obj[] }): Obj {
+  const name = typeof pool === "string" ? pool : pool.name;
+  const taints = typeof pool === "string" ? [] : (pool.taints ?? []);
+  const tolerations = [KWOK_TAINT, ...taints].map((t) =>
+    t.value !== undefined ? { key: t.key, operator: "Equal", value: t.value, effect: t.effect } : { key: t.key, operator: "Exists", effect: t.effect },
+  );
+  return { nodeSelector: { [POOL_LABEL]: name }, tolerations };
+}
+
+function tracker(id: string): Obj {
+  return {
+    id,
+    async stats(): Promise<any> {
+      return JSON.parse(await statsHost(id, undefined));
+    },
+    async waitFor(count: number, options?: Obj): Promise<any> {
+      return JSON.parse(await statsHost(id, JSON.stringify({ ...options, waitFor: Number(count) })));
+    },
+    async stop(): Promise<any> {
+      return JSON.parse(await stopHost(id));
+    },
+  };
+}
+
+export async function trackPodStartup(options?: Obj): Promise<Obj> {
+  return tracker(String(await trackHost(text(options))));
+}
+
+export function podStartupTracker(id: string): Obj {
+  return tracker(String(id));
+}
