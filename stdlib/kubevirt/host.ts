@@ -338,7 +338,10 @@ class KubevirtHost {
     if (namespace !== undefined) await tracker.ensure(namespace);
     const timeoutMs = timeoutOf(o, DEFAULT_WAIT_MS)!;
     const started = Date.now();
-    const selected = (): VmiRecord[] => tracker.live(namespace).filter((r) => o.name === undefined || r.name === o.name);
+    // VMIs on their way out (deleted by the run, or with a deletionTimestamp) no longer count, so a churn's wait
+    // for "N Running" is met by the replacements, not by the victims still terminating.
+    const selected = (): VmiRecord[] =>
+      tracker.live(namespace).filter((r) => !r.deleting && r.deleteRequestedMs === undefined && (o.name === undefined || r.name === o.name));
     const want = (live: number) => (o.name !== undefined ? 1 : (o.count ?? (live > 0 ? live : 1)));
     let reachedCount = 0;
     const done = () => {
