@@ -11,6 +11,7 @@ import { InvalidOptionsError } from "../errors.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { addExecutionFlags, collect } from "./run-flags.ts";
 import { reportError } from "./report-error.ts";
+import { kubevirtWorkloadScript } from "../../stdlib/kubevirt/workload.ts";
 
 interface RunFlags {
   vus?: number;
@@ -28,6 +29,7 @@ interface RunFlags {
   context?: string;
   resultFormat?: string;
   result?: string;
+  delete?: boolean;
 }
 
 /** `loadgen run SCRIPT`: runs a scenario and exits 0, or 99 when a threshold failed (see runtime/exit-codes.ts). */
@@ -42,6 +44,7 @@ export function runCommand(): Command {
     .option("--no-color", "no colour in the summary")
     .option("--kubeconfig <file>", "kubeconfig for loadgen/k8s (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
     .option("--context <name>", "kubeconfig context to use")
+    .option("--delete", "for a KubeVirt perfscale workload (FILE.yaml): delete the workload instead of running it")
     .option("--result-format <format>", "for a kperf load profile (FILE.yaml): kperf writes kperf's result JSON instead of the text summary")
     .option("--result <file>", "write the --result-format output to a file instead of stdout")
     .action(async (script: string, flags: RunFlags) => {
@@ -72,7 +75,17 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
     return reportError(new InvalidOptionsError([(e as Error).message]));
   }
   // YAML inputs (kperf load profiles) run without VUs; see runtime/kperf/run-yaml.ts.
-  if (/\.ya?ml$/i.test(script)) return runYamlAction(script, flags, interrupt.signal, stderr);
+  if (/\.ya?ml$/i.test(script)) {
+    // A KubeVirt perfscale workload becomes a generated scenario and runs like any other (stdlib/kubevirt/workload.ts).
+    let workload: string | undefined;
+    try {
+      workload = kubevirtWorkloadScript(script, { delete: flags.delete });
+    } catch (e) {
+      return reportError(e);
+    }
+    if (workload === undefined) return runYamlAction(script, flags, interrupt.signal, stderr);
+    script = workload;
+  }
   const env = { ...(flags.includeSystemEnvVars ? (process.env as Record<string, string>) : {}), ...flags.env };
   const progress = process.stdout.isTTY && !flags.quiet ? new ProgressDisplay(process.stdout) : undefined;
   // Lines written while the progress block is on screen would be overwritten: clear it first.
