@@ -53,8 +53,12 @@ function bodyText(obj: unknown): string {
   return JSON.stringify(obj);
 }
 
-export async function list(resource: string, options?: Opts): Promise<any> {
-  const v = await listHost(String(resource), optsText(options));
+export function list(resource: string, options?: Opts): Promise<any> {
+  // Not async: one promise hop less per call inside QuickJS.
+  return listHost(String(resource), optsText(options)).then(listReply);
+}
+
+function listReply(v: number | string): any {
   if (typeof v === "number") return reply(v);
   const r = JSON.parse(v);
   if (r.pages !== undefined) {
@@ -79,8 +83,8 @@ export async function list(resource: string, options?: Opts): Promise<any> {
   return r;
 }
 
-export async function get(resource: string, name: string, options?: Opts): Promise<any> {
-  return reply(await getHost(String(resource), String(name), optsText(options)));
+export function get(resource: string, name: string, options?: Opts): Promise<any> {
+  return getHost(String(resource), String(name), optsText(options)).then(reply);
 }
 
 export async function create(object: unknown, options?: Opts): Promise<any> {

@@ -1,0 +1,159 @@
+// One measurement of bench/k8s-bench.ts in a fresh process, so its CPU time and event loop belong to it alone.
+// Prints one JSON line. Modes:
+//   undici  ORIGIN SECONDS CONNS            a bare undici Pool loop (request + body.dump()), CONNS requests in flight
+//   kperf   ORIGIN SECONDS CONNS [RATE]     loadgen's kperf-profile path: runSpec with client=CONNS, HTTP/1.1
+//   vu      ORIGIN SECONDS CONNS [RATE]     loadgen's VU-scenario path: k8s.list() from VUs (CONNS VUs, or RATE/s)
+//   slow    PORT                            an HTTP server that answers every request after 50 ms
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Pool } from "undici";
+import { MetricRegistry } from "../runtime/metrics/metric.ts";
+import { TagRegistry } from "../runtime/metrics/tags.ts";
+import { MetricsEngine } from "../runtime/metrics/engine.ts";
+import { runSpec } from "../runtime/kperf/runner.ts";
+import { prepareRun } from "../runtime/execution/prepare-run.ts";
+import { executeRun } from "../runtime/execution/execute-run.ts";
+import type { ClusterAccess } from "../stdlib/k8s/cluster-access.ts";
+
+const [mode, target, secondsArg, connsArg, rateArg] = process.argv.slice(2);
+const seconds = Number(secondsArg ?? 5);
+const conns = Number(connsArg ?? 50);
+const rate = Number(rateArg ?? 0);
+/** Requests per iteration on the VU path (K8S_BENCH_PER_ITERATION), to separate the engine's per-iteration cost. */
+const perIteration = Number(process.env.K8S_BENCH_PER_ITERATION ?? 1);
+const PATH = "/api/v1/pods?resourceVersion=0";
+
+function exactPercentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil(sorted.length * p) - 1)] ?? NaN;
+}
+
+function report(requests: number, wallMs: number, cpu: NodeJS.CpuUsage, extra: Record<string, number> = {}): void {
+  const cpuUs = cpu.user + cpu.system;
+  console.log(JSON.stringify({ requests, rps: Math.round((requests / wallMs) * 1000), cpuUsPerRequest: +(cpuUs / Math.max(1, requests)).toFixed(1), ...extra }));
+}
+
+async function bareUndici(origin: string): Promise<void> {
+  const pool = new Pool(origin, { connections: conns, pipelining: 1 });
+  let stop = false;
+  let n = 0;
+  const loop = async () => {
+    while (!stop) {
+      const r = await pool.request({ path: PATH, method: "GET", headers: { accept: "application/json" } });
+      await r.body.dump();
+      n++;
+    }
+  };
+  // Warm the connections up first, outside the measurement.
+  await Promise.all(Array.from({ length: conns }, () => pool.request({ path: PATH, method: "GET" }).then((r) => r.body.dump())));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  setTimeout(() => (stop = true), seconds * 1000);
+  await Promise.all(Array.from({ length: conns }, loop));
+  report(n, performance.now() - t0, process.cpuUsage(cpu0));
+  await pool.close();
+}
+
+function plainAccess(origin: string): ClusterAccess {
+  const headers = Object.freeze({});
+  return { origin, pathPrefix: "", defaultNamespace: "default", source: "bench", tls: {}, headers: async () => headers, cachedHeaders: () => headers, invalidate() {} };
+}
+
+async function kperfPath(origin: string): Promise<void> {
+  const registry = new MetricRegistry();
+  const tags = new TagRegistry();
+  const engine = new MetricsEngine(registry, tags);
+  const spec = {
+    rate,
+    total: 0,
+    duration: seconds,
+    conns: 1,
+    client: conns,
+    contentType: "json" as const,
+    disableHTTP2: true,
+    maxRetries: 0,
+    requests: [{ kind: "staleList" as const, shares: 1, gvr: { group: "", version: "v1", resource: "pods" }, namespace: "", limit: 0, selector: "", fieldSelector: "" }],
+  };
+  const common = { access: plainAccess(origin), registry, engine, tags: tags.empty, runId: "bench", scenario: "bench", signal: new AbortController().signal, log: () => {} };
+  await runSpec({ ...spec, duration: 1 }, common); // warm-up (JIT, connections)
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = await runSpec(spec, common);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const lat = [...out.latenciesByUrl.values()].flat().sort((a, b) => a - b);
+  report(out.total, wall, cpu, { p50ms: +(exactPercentile(lat, 0.5) * 1000).toFixed(2), p99ms: +(exactPercentile(lat, 0.99) * 1000).toFixed(2), errors: [...out.errorStats.values()].reduce((a, b) => a + b, 0) });
+}
+
+async function vuPath(origin: string): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "loadgen-k8s-bench-"));
+  const kubeconfig = path.join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, `apiVersion: v1
+kind: Config
+clusters: [{ name: bench, cluster: { server: "${origin}", insecure-skip-tls-verify: true } }]
+users: [{ name: bench, user: {} }]
+contexts: [{ name: bench, context: { cluster: bench, user: bench } }]
+current-context: bench
+`);
+  const executor = rate > 0
+    ? `{ executor: "constant-arrival-rate", rate: ${rate}, timeUnit: "1s", duration: "${seconds}s", preAllocatedVUs: ${conns}, maxVUs: ${conns * 2} }`
+    : `{ executor: "constant-vus", vus: ${conns}, duration: "${seconds}s" }`;
+  const script = path.join(dir, "list.ts");
+  writeFileSync(script, `import * as k8s from "loadgen/k8s";
+export const options = { scenarios: { list: ${executor} }, k8s: { http2: false, conns: 1, clients: ${conns} } };
+export async function setup() { await k8s.list("pods", { consistency: "stale" }); }
+const opts = ${process.env.K8S_BENCH_NOOPTS ? "undefined" : '{ consistency: "stale" }'};
+export default async function () { for (let i = 0; i < ${perIteration}; i++) await k8s.list("pods", opts); }
+`);
+  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log: () => {}, cluster: { kubeconfig } });
+  const cpu0 = process.cpuUsage();
+  const result = await executeRun(prepared, { noThresholds: true, outputs: [], log: () => {} });
+  // The scenario's own duration: VU start-up (before it) is not request time. CPU includes start-up, so it errs high.
+  const wall = seconds * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const m = result.summary.metrics;
+  const requests = (m.k8s_requests?.values.count ?? 0) - 1; // minus setup's warm-up request
+  const d = m.k8s_request_duration?.values ?? {};
+  report(requests, wall, cpu, { p50ms: +(d.med ?? NaN).toFixed(2), p99ms: +(prepared.engine.view(prepared.metrics.get("k8s_request_duration")!)?.summaryValues(wall, ["p(99)"])["p(99)"] ?? NaN).toFixed(2), errors: m.k8s_request_errors?.values.count ?? 0 });
+}
+
+function slowServer(port: number): void {
+  const body = JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: [] });
+  // Loopback only; answers every request after exactly 50 ms, for the latency-accuracy check.
+  const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
+  const discovery: Record<string, string> = {
+    "/api": readFileSync(path.join(fixtures, "discovery-api.json"), "utf8"),
+    "/apis": readFileSync(path.join(fixtures, "discovery-apis.json"), "utf8"),
+  };
+  createServer((req, res) => {
+    const doc = discovery[req.url ?? ""];
+    if (doc !== undefined) {
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(doc);
+    }
+    setTimeout(() => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    }, 50);
+  })
+    .listen(port, "127.0.0.1", () => console.log(JSON.stringify({ listening: port })));
+}
+
+switch (mode) {
+  case "undici":
+    await bareUndici(target!);
+    break;
+  case "kperf":
+    await kperfPath(target!);
+    break;
+  case "vu":
+    await vuPath(target!);
+    break;
+  case "slow":
+    slowServer(Number(target));
+    break;
+  default:
+    throw new Error(`unknown mode ${mode}`);
+}
+if (mode !== "slow") process.exit(0);

@@ -1,0 +1,157 @@
+// loadgen/k8s throughput and accuracy, on loopback only:
+//  - requests/s and CPU time per request for a stale pod LIST against nginx (Debian's) serving a recorded pod list,
+//    for wrk, a bare undici loop, loadgen's kperf-profile path and loadgen's VU-scenario path, each with 50
+//    connections and one core's worth of client (one process, one event loop; wrk with one thread; nginx with one
+//    worker). Targets: kperf path ≥ 85% and VU path ≥ 60% of the bare undici loop.
+//  - p50/p99 measured against a server that answers after a fixed 50 ms, at 2,000 requests/s: target within 2 ms.
+// Each client runs in its own child process (bench/k8s-bench-child.ts). nginx and the 50 ms server are started here
+// on free ports and stopped at the end; nothing outside 127.0.0.1 is touched.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.K8S_BENCH_SECONDS ?? 5);
+const CONNS = 50;
+
+interface Figures {
+  requests: number;
+  rps: number;
+  cpuUsPerRequest: number;
+  p50ms?: number;
+  p99ms?: number;
+  errors?: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function which(bin: string): string | undefined {
+  for (const dir of ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]) if (existsSync(path.join(dir, bin))) return path.join(dir, bin);
+  return undefined;
+}
+
+function child(args: string[]): Figures {
+  const out = execFileSync(process.execPath, ["--import", "tsx", path.join(here, "k8s-bench-child.ts"), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: (SECONDS * 4 + 60) * 1000,
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as Figures;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/api`);
+      await r.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+/** Starts nginx with one worker on a free loopback port, serving the recorded pod list and discovery documents. */
+async function startNginx(nginx: string, dir: string): Promise<{ proc: ChildProcess; origin: string }> {
+  const port = await freePort();
+  const fixtures = path.join(here, "fixtures");
+  writeFileSync(
+    path.join(dir, "nginx.conf"),
+    `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+  default_type application/json;
+  server {
+    listen 127.0.0.1:${port};
+    location = /api/v1/pods { alias ${fixtures}/pod-list.json; }
+    location = /api { alias ${fixtures}/discovery-api.json; }
+    location = /apis { alias ${fixtures}/discovery-apis.json; }
+  }
+}
+`,
+  );
+  const proc = spawn(nginx, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "inherit"] });
+  await waitForPort(port);
+  return { proc, origin: `http://127.0.0.1:${port}` };
+}
+
+function wrkRps(wrk: string, origin: string): number {
+  const out = execFileSync(wrk, ["-t1", `-c${CONNS}`, `-d${SECONDS}s`, `${origin}/api/v1/pods?resourceVersion=0`], { encoding: "utf8" });
+  return Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN));
+}
+
+/** Runs the k8s benchmark and returns its figures (names → values), printing nothing. */
+export async function benchK8s(): Promise<Record<string, number | string>> {
+  const out: Record<string, number | string> = {};
+  const nginx = which("nginx");
+  const wrk = which("wrk");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "loadgen-k8s-bench-"));
+  const procs: ChildProcess[] = [];
+  try {
+    if (nginx === undefined) {
+      out["list vs nginx"] = "skipped: nginx is not installed (apt-get install -y nginx-light wrk)";
+    } else {
+      const { proc, origin } = await startNginx(nginx, dir);
+      procs.push(proc);
+      if (wrk !== undefined) out["wrk: requests/s"] = wrkRps(wrk, origin);
+      else out["wrk: requests/s"] = "skipped: wrk is not installed";
+      const bare = child(["undici", origin, String(SECONDS), String(CONNS)]);
+      const kperf = child(["kperf", origin, String(SECONDS), String(CONNS)]);
+      const vu = child(["vu", origin, String(SECONDS), String(CONNS)]);
+      out["bare undici loop: requests/s"] = bare.rps;
+      out["bare undici loop: CPU µs/request"] = bare.cpuUsPerRequest;
+      out["kperf-profile path: requests/s"] = kperf.rps;
+      out["kperf-profile path: CPU µs/request"] = kperf.cpuUsPerRequest;
+      out["kperf-profile path: share of bare undici (target ≥ 0.85)"] = +(kperf.rps / bare.rps).toFixed(3);
+      out["VU-scenario path: requests/s"] = vu.rps;
+      out["VU-scenario path: CPU µs/request"] = vu.cpuUsPerRequest;
+      out["VU-scenario path: share of bare undici (target ≥ 0.60)"] = +(vu.rps / bare.rps).toFixed(3);
+      if (typeof out["wrk: requests/s"] === "number") out["bare undici loop: share of wrk"] = +(bare.rps / (out["wrk: requests/s"] as number)).toFixed(3);
+    }
+
+    // Latency accuracy: a server that answers after 50 ms, 2,000 requests/s.
+    const port = await freePort();
+    const slow = spawn(process.execPath, ["--import", "tsx", path.join(here, "k8s-bench-child.ts"), "slow", String(port)], { stdio: ["ignore", "ignore", "inherit"] });
+    procs.push(slow);
+    await waitForPort(port);
+    const origin = `http://127.0.0.1:${port}`;
+    // 2,000/s × 50 ms = 100 in flight; 200 requesters leave headroom for jitter.
+    const k = child(["kperf", origin, String(SECONDS), "200", "2000"]);
+    out["50 ms server, kperf path at 2,000/s: achieved requests/s"] = k.rps;
+    out["50 ms server, kperf path: p50 ms (target 50 ± 2)"] = k.p50ms!;
+    out["50 ms server, kperf path: p99 ms (target 50 ± 2)"] = k.p99ms!;
+    const v = child(["vu", origin, String(SECONDS), "200", "2000"]);
+    out["50 ms server, VU path at 2,000/s: achieved requests/s"] = v.rps;
+    out["50 ms server, VU path: p50 ms (target 50 ± 2)"] = v.p50ms!;
+    out["50 ms server, VU path: p99 ms (target 50 ± 2)"] = v.p99ms!;
+  } finally {
+    for (const p of procs) if (p.exitCode === null) p.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+// `node --import tsx bench/k8s-bench.ts` runs it alone.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const figures = await benchK8s();
+  for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(64)} ${String(v).padStart(10)}`);
+}
