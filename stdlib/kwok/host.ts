@@ -174,11 +174,11 @@ class KwokHost {
     for (const [id, { tracker, label }] of this.#trackers) {
       const s = await tracker.stop();
       data[id] = { ...s, pods: label };
-      rows.push([`${id} (${label})`, s.created, s.running, f(s.scheduling.p50), f(s.scheduling.p99), f(s.startup.p50), f(s.startup.p90), f(s.startup.p99), f(s.startup.max)]);
+      rows.push([`${id} (${label})`, s.created, s.running, `${s.createdPerSecond}/s`, f(s.scheduling.p50), f(s.scheduling.p99), f(s.startup.p50), f(s.startup.p90), f(s.startup.p99), f(s.startup.max)]);
     }
     return {
       data: { podStartup: data },
-      tables: [{ title: "pod startup (loadgen/kwok: created → running, as seen by watch)", columns: ["pods", "created", "running", "sched p50", "sched p99", "start p50", "start p90", "start p99", "start max"], rows }],
+      tables: [{ title: "pod startup (loadgen/kwok: created → running, as seen by watch)", columns: ["pods", "created", "running", "created/s", "sched p50", "sched p99", "start p50", "start p90", "start p99", "start max"], rows }],
     };
   }
 

@@ -199,6 +199,10 @@ export interface PodStartupStats {
   startup: Percentiles;
   /** Created → scheduled, seconds. */
   scheduling: Percentiles;
+  /** Pods created per second, between the first and the last creation seen. */
+  createdPerSecond: number;
+  /** Pods reaching running per second, from the first creation to the last pod running. */
+  runningPerSecond: number;
   elapsedMs: number;
 }
 

@@ -41,6 +41,12 @@ export interface PodStartupStats {
   readonly startup: Percentiles;
   /** created → scheduled. */
   readonly scheduling: Percentiles;
+  /**
+   * Pods created per second between the first and the last creation seen, and pods reaching running per second
+   * between the first creation and the last pod running (0 with fewer than two pods).
+   */
+  readonly createdPerSecond: number;
+  readonly runningPerSecond: number;
   readonly elapsedMs: number;
 }
 
@@ -66,6 +72,10 @@ export function percentiles(values: readonly number[]): Percentiles {
   return { count: n, min: round(s[0]!), avg: round(s.reduce((a, b) => a + b, 0) / n), p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(s[n - 1]!) };
 }
 
+function perSecond(count: number, spanMs: number): number {
+  return count > 1 && spanMs > 0 ? Math.round(((count - 1) / spanMs) * 1000 * 10) / 10 : 0;
+}
+
 function containersRunning(pod: Obj): boolean {
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed") return true;
@@ -88,6 +98,9 @@ export class PodStartupTracker {
   #stopped = false;
   #failure: Error | undefined;
   #startedWall = 0;
+  #firstCreated = Infinity;
+  #lastCreated = -Infinity;
+  #lastRunning = -Infinity;
   #startedMono = 0;
   #loop: Promise<void> | undefined;
 
@@ -140,6 +153,8 @@ export class PodStartupTracker {
       }
       rec = { created: Math.min(ts + 999, now), scheduled: false, running: false };
       this.#pods.set(uid, rec);
+      if (rec.created < this.#firstCreated) this.#firstCreated = rec.created;
+      if (rec.created > this.#lastCreated) this.#lastCreated = rec.created;
     }
     if (!rec.scheduled && pod.spec?.nodeName) {
       rec.scheduled = true;
@@ -149,6 +164,7 @@ export class PodStartupTracker {
     }
     if (!rec.running && containersRunning(pod)) {
       rec.running = true;
+      if (now > this.#lastRunning) this.#lastRunning = now;
       const s = Math.max(0, now - rec.created) / 1000;
       this.#startup.push(s);
       this.#sink.startup(s);
@@ -169,6 +185,8 @@ export class PodStartupTracker {
       preexisting: this.#preexisting.size,
       startup: percentiles(this.#startup),
       scheduling: percentiles(this.#scheduling),
+      createdPerSecond: perSecond(this.#pods.size, this.#lastCreated - this.#firstCreated),
+      runningPerSecond: perSecond(running, this.#lastRunning - this.#firstCreated),
       elapsedMs: Math.round(performance.now() - this.#startedMono),
     };
   }
