@@ -315,15 +315,16 @@ async function bounded<T>(items: readonly T[], limit: number, fn: (item: T) => P
   return errors;
 }
 
-/** Deletes nodes by name, ignoring those already gone. */
+/** Deletes nodes by name, ignoring those already gone. @throws the first other failure. */
 async function deleteNodes(ctx: PoolContext, names: readonly string[]): Promise<void> {
-  await bounded(names, 32, async (name) => {
+  const errors = await bounded(names, 32, async (name) => {
     try {
       await ctx.api.delete(R.nodes, { name });
     } catch (e) {
       if (!(e instanceof K8sError && e.status === 404)) throw e;
     }
   });
+  if (errors.length > 0) throw errors[0];
 }
 
 /**
