@@ -11,6 +11,7 @@ import type { MetricsEngine } from "../metrics/engine.ts";
 import type { AsyncHostFunction, HostValue, LifecyclePhase, SyncHostFunction, VuContext } from "../../stdlib/host-module.ts";
 import { readGuestError, type GuestError } from "./guest-error.ts";
 import { HOST_ENTRY } from "./guest-prelude.ts";
+import { installLeanHostCalls } from "./lean-host-calls.ts";
 
 /** Everything a VU needs from its run; shared by all VUs of the run, never mutated by them. */
 export interface VuBlueprint {
@@ -105,6 +106,7 @@ export class VirtualUser implements VuContext {
     this.#rt.setInterruptHandler(() => this.#deadline !== 0 && Date.now() > this.#deadline);
     this.#rt.setModuleLoader((name) => bp.stdlibSources.get(name) ?? { error: new Error(`module not found: ${name}`) });
     this.#vm = this.#rt.newContext();
+    installLeanHostCalls(this.#vm);
   }
 
   /**
