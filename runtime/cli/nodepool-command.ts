@@ -110,14 +110,14 @@ export function nodepoolCommand(): Command {
       .addOption(new Option("--controller <mode>", "auto: deploy a kwok controller when none manages the cluster; deploy: always loadgen's; none: never").choices(["auto", "deploy", "none"]).default("auto"))
       .option("--controller-image <image>", "image of the kwok controller loadgen deploys", DEFAULT_CONTROLLER_IMAGE)
       .option("--no-wait", "return once the nodes are created, without waiting for Ready")
-      .option("--timeout <duration>", "how long to wait for Ready (e.g. 5m)", duration, 300_000)
+      .option("--timeout <duration>", "how long to wait for Ready, e.g. 90s (default: 5m)", duration)
       .option("--json", "print the pool as JSON"),
-  ).action(async (name: string, o: AccessFlags & { nodes: number; cpu: number; memory: number; maxPods: number; labels?: string; taints?: string; controller: ControllerMode; controllerImage: string; wait: boolean; timeout: number; json?: boolean }) => {
+  ).action(async (name: string, o: AccessFlags & { nodes: number; cpu: number; memory: number; maxPods: number; labels?: string; taints?: string; controller: ControllerMode; controllerImage: string; wait: boolean; timeout?: number; json?: boolean }) => {
     await withCluster(o, async (ctx) => {
       const r = await addNodePool(
         ctx,
         { name, nodes: o.nodes, cpu: o.cpu, memory: o.memory, maxPods: o.maxPods, labels: parseLabels(o.labels), taints: parseTaints(o.taints) },
-        { wait: o.wait, timeoutMs: o.timeout, controller: o.controller, controllerImage: o.controllerImage },
+        { wait: o.wait, timeoutMs: o.timeout ?? 300_000, controller: o.controller, controllerImage: o.controllerImage },
       );
       if (o.json) process.stdout.write(JSON.stringify({ ...r.pool, createMs: Math.round(r.createMs), readyMs: r.readyMs === undefined ? null : Math.round(r.readyMs), readyConditionMs: r.conditionMs === undefined ? null : Math.round(r.conditionMs), controller: r.controller }, null, 2) + "\n");
       else {
@@ -148,10 +148,10 @@ export function nodepoolCommand(): Command {
       .description("delete a pool's nodes and wait until they are gone; the last pool's delete also removes a kwok controller loadgen deployed")
       .argument("<name>", "pool name")
       .option("--no-wait", "return once the delete is sent")
-      .option("--timeout <duration>", "how long to wait for the nodes to go (e.g. 5m)", duration, 300_000),
-  ).action(async (name: string, o: AccessFlags & { wait: boolean; timeout: number }) => {
+      .option("--timeout <duration>", "how long to wait for the nodes to go, e.g. 90s (default: 5m)", duration),
+  ).action(async (name: string, o: AccessFlags & { wait: boolean; timeout?: number }) => {
     await withCluster(o, async (ctx) => {
-      const r = await deleteNodePool(ctx, name, { wait: o.wait, timeoutMs: o.timeout });
+      const r = await deleteNodePool(ctx, name, { wait: o.wait, timeoutMs: o.timeout ?? 300_000 });
       process.stdout.write(`node pool "${name}": ${r.deleted} node(s) deleted in ${(r.elapsedMs / 1000).toFixed(1)}s${r.controllerRemoved ? "; the kwok controller loadgen deployed was removed" : ""}\n`);
     });
   });
