@@ -61,6 +61,8 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Prints a line for the user (stderr). */
   log(message: string): void;
+  /** Rewrites bundle positions in a stack trace (`scenario.bundle.js:12:5`) into the scenario's TypeScript lines. */
+  mapStack(text: string): string;
   /** A read-only view of the scheduler, for `loadgen/execution`. */
   readonly execution: ExecutionView;
   /** Asks the run to stop now (test.abort()); the run ends with the script-aborted exit code. */

@@ -10,7 +10,7 @@ import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { ThresholdConfigError, ThresholdSet } from "../metrics/thresholds.ts";
 import { formatGuestError } from "../vu/guest-error.ts";
-import { buildPrelude } from "../vu/guest-prelude.ts";
+import { buildPrelude, preludeHostFunctions } from "../vu/guest-prelude.ts";
 import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
@@ -92,6 +92,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const wiring: RunWiring = { execution: idleExecution, abortRequested: undefined };
   let resolvedOptions: ResolvedOptions | undefined;
   const services = new Map<string, unknown>();
+  const mapper = new StackMapper(bundle.sourceMap, bundle.moduleName, bundle.sourceRoot);
 
   const context: RunContext = {
     runId,
@@ -104,6 +105,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     cluster: p.cluster ?? {},
     signal: controller.signal,
     log: p.log,
+    mapStack: (text) => mapper.mapStack(text),
     get execution() {
       return wiring.execution;
     },
@@ -118,8 +120,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     },
   };
   const moduleInstances = await Promise.all(modules.map((m) => m.open(context)));
-  const table = buildHostTable(moduleInstances);
-  const mapper = new StackMapper(bundle.sourceMap, bundle.moduleName, bundle.sourceRoot);
+  const table = buildHostTable([preludeHostFunctions, ...moduleInstances]);
   const sectionKeys = new Set(modules.flatMap((m) => (m.optionsKey ? [m.optionsKey] : [])));
 
   const blueprint: { -readonly [K in keyof VuBlueprint]: VuBlueprint[K] } = {

@@ -1,11 +1,12 @@
 import { transformSync } from "esbuild";
+import type { HostModuleInstance, HostValue, VuContext } from "../../stdlib/host-module.ts";
 
 /**
  * The global script every VU evaluates before the scenario. It takes the host's raw entry points off the global
  * object (so scenario code cannot call them with forged ids), and leaves behind only:
  * - `__loadgen` (hidden, frozen): how stdlib shims bind their host functions by name;
- * - `__ENV`, `open`, `console`: the k6 globals;
- * - the driver the host uses to run a function and learn how it ended, without a host round trip per await.
+ * - `__ENV`, `open`, `console`: the k6 globals (the last two compiled on first use).
+ * The driver that runs setup/teardown/handleSummary is built by the host on demand (DRIVER_SOURCE).
  */
 export interface PreludeInput {
   /** Host function name → index, one table for sync functions and one for async ones. */
@@ -20,8 +21,6 @@ export const HOST_ENTRY = {
   callSync: "__hostCallSync",
   callAsync: "__hostCallAsync",
   done: "__hostDone",
-  /** Where the prelude leaves the driver for the host to pick up (and delete). */
-  driver: "__hostDriver",
   /** Where the prelude leaves settle(call, ok, value), which completes an async host call. */
   settle: "__hostSettle",
   /** Where the prelude leaves setEnv(json), which layers a scenario's env over the run's __ENV. */
@@ -40,8 +39,8 @@ function preludeSource(input: PreludeInput): string {
   return `(() => {
 "use strict";
 const g = globalThis;
-const callSync = g.${HOST_ENTRY.callSync}, callAsync = g.${HOST_ENTRY.callAsync}, done = g.${HOST_ENTRY.done};
-delete g.${HOST_ENTRY.callSync}; delete g.${HOST_ENTRY.callAsync}; delete g.${HOST_ENTRY.done};
+const callSync = g.${HOST_ENTRY.callSync}, callAsync = g.${HOST_ENTRY.callAsync};
+delete g.${HOST_ENTRY.callSync}; delete g.${HOST_ENTRY.callAsync};
 const syncIds = ${JSON.stringify(input.syncIds)};
 const asyncIds = ${JSON.stringify(input.asyncIds)};
 function bind(ids, call, name) {
@@ -78,41 +77,74 @@ const defineEnv = (value) => Object.defineProperty(g, "__ENV", { value, enumerab
 defineEnv(env);
 g.${HOST_ENTRY.setEnv} = (json) => defineEnv(json === "" ? env : Object.freeze({ ...env, ...JSON.parse(json) }));
 
-const openHost = loadgen.sync("loadgen.open");
-g.open = function open(path, mode) {
-  const text = openHost(String(path), mode === undefined ? "r" : String(mode));
-  if (mode !== "b") return text;
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes.buffer;
-};
-
-// console formats on the host; only errors are flattened here, since their stack is not enumerable.
-const log = loadgen.sync("loadgen.console");
-const plain = (a) => a instanceof Error ? a.name + ": " + a.message + (a.stack ? "\\n" + a.stack : "") : a;
-const logAt = (level) => (...a) => log(level, ...a.map(plain));
-g.console = Object.freeze({ log: logAt("info"), info: logAt("info"), debug: logAt("debug"), warn: logAt("warn"), error: logAt("error") });
-
-// Runs fn(arg) and reports once, through done(token, error, result):
-// mode 0 = an iteration (no result), 1 = JSON of the result (setup, handleSummary), 2 = await a promise and pass the value itself.
-function finish(token, value, mode) {
-  if (mode === 1) {
-    let json;
-    try { json = value === undefined ? undefined : JSON.stringify(value); } catch (e) { done(token, e); return; }
-    done(token, undefined, json);
-  } else if (mode === 2) done(token, undefined, value);
-  else done(token);
+// open() and console are compiled on first use (most VUs never touch them): every VU compiles its prelude.
+const lazySource = loadgen.sync("loadgen.lazySource");
+for (const name of ["open", "console"]) {
+  const settle = (value) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(g, name, {
+    enumerable: false,
+    configurable: true,
+    get() { const value = (0, eval)(lazySource(name))(loadgen); settle(value); return value; },
+    set: settle,
+  });
 }
-let calls = 0;
 g.${HOST_ENTRY.settle} = settle;
-g.${HOST_ENTRY.driver} = function drive(fn, arg, mode) {
-  const token = ++calls;
-  let r;
-  try { r = mode === 2 ? fn : fn(arg); } catch (e) { done(token, e === undefined ? new Error("threw undefined") : e); return; }
-  if (r !== null && typeof r === "object" && typeof r.then === "function") {
-    r.then((v) => finish(token, v, mode), (e) => done(token, e === undefined ? new Error("rejected with undefined") : e));
-  } else finish(token, r, mode);
-};
 })();
 `;
 }
+
+/** Globals compiled on first use, as `(loadgen) => value` source (see the prelude). */
+export const LAZY_GLOBALS: Readonly<Record<string, string>> = {
+  open: `(loadgen) => {
+    const openHost = loadgen.sync("loadgen.open");
+    return function open(path, mode) {
+      const text = openHost(String(path), mode === undefined ? "r" : String(mode));
+      if (mode !== "b") return text;
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      return bytes.buffer;
+    };
+  }`,
+  // console formats on the host; only errors are flattened here, since their stack is not enumerable.
+  console: `(loadgen) => {
+    const log = loadgen.sync("loadgen.console");
+    const plain = (a) => a instanceof Error ? a.name + ": " + a.message + (a.stack ? "\\n" + a.stack : "") : a;
+    const logAt = (level) => (...a) => log(level, ...a.map(plain));
+    return Object.freeze({ log: logAt("info"), info: logAt("info"), debug: logAt("debug"), warn: logAt("warn"), error: logAt("error") });
+  }`,
+};
+
+/**
+ * The driver, as `(done) => drive` source: runs fn(arg) and reports once, through done(token, error, result).
+ * mode 1 = JSON of the result (setup, teardown, handleSummary), 2 = await a promise and pass the value itself
+ * (a module namespace under top-level await). Iterations do not use it; a VU builds it on its first such call.
+ */
+export const DRIVER_SOURCE = `(done) => {
+  let calls = 0;
+  function finish(token, value, mode) {
+    if (mode === 1) {
+      let json;
+      try { json = value === undefined ? undefined : JSON.stringify(value); } catch (e) { done(token, e); return; }
+      done(token, undefined, json);
+    } else done(token, undefined, value);
+  }
+  return function drive(fn, arg, mode) {
+    const token = ++calls;
+    let r;
+    try { r = mode === 2 ? fn : fn(arg); } catch (e) { done(token, e === undefined ? new Error("threw undefined") : e); return; }
+    if (r !== null && typeof r === "object" && typeof r.then === "function") {
+      r.then((v) => finish(token, v, mode), (e) => done(token, e === undefined ? new Error("rejected with undefined") : e));
+    } else finish(token, r, mode);
+  };
+}`;
+
+/** The host side of the prelude's lazy globals, numbered with the stdlib's host functions. */
+export const preludeHostFunctions: HostModuleInstance = {
+  sync: {
+    "loadgen.lazySource"(_vu: VuContext, name: HostValue): HostValue {
+      const source = LAZY_GLOBALS[String(name)];
+      if (source === undefined) throw new Error(`loadgen: no lazy global ${String(name)}`);
+      return source;
+    },
+  },
+};

@@ -10,7 +10,7 @@ import type { TagSet } from "../metrics/tags.ts";
 import type { MetricsEngine } from "../metrics/engine.ts";
 import type { AsyncHostFunction, HostValue, LifecyclePhase, SyncHostFunction, VuContext } from "../../stdlib/host-module.ts";
 import { readGuestError, type GuestError } from "./guest-error.ts";
-import { HOST_ENTRY } from "./guest-prelude.ts";
+import { DRIVER_SOURCE, HOST_ENTRY } from "./guest-prelude.ts";
 import { installLeanHostCalls } from "./lean-host-calls.ts";
 
 /** Everything a VU needs from its run; shared by all VUs of the run, never mutated by them. */
@@ -65,7 +65,8 @@ export class VirtualUser implements VuContext {
   readonly #bp: VuBlueprint;
   readonly #rt: QuickJSRuntime;
   readonly #vm: QuickJSContext;
-  #driver!: QuickJSHandle;
+  /** Built on the first setup/teardown/handleSummary call (DRIVER_SOURCE); scenario VUs rarely need one. */
+  #driver: QuickJSHandle | undefined;
   #settleFn!: QuickJSHandle;
   /** The value a mode-2 call awaited (the module namespace under top-level await). */
   #awaited: QuickJSHandle | undefined;
@@ -128,15 +129,13 @@ export class VirtualUser implements VuContext {
     const vm = this.#vm;
     vm.newFunction(HOST_ENTRY.callSync, this.#callSync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callSync, f));
     vm.newFunction(HOST_ENTRY.callAsync, this.#callAsync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callAsync, f));
-    vm.newFunction(HOST_ENTRY.done, this.#done).consume((f) => vm.setProp(vm.global, HOST_ENTRY.done, f));
     const prelude = this.#guard(() => vm.evalCode(this.#bp.prelude, "loadgen-prelude.js", { type: "global" }));
     if (prelude.error) return this.#takeError(prelude.error);
     prelude.value.dispose();
-    this.#driver = vm.getProp(vm.global, HOST_ENTRY.driver);
     this.#settleFn = vm.getProp(vm.global, HOST_ENTRY.settle);
     this.#setEnv = vm.getProp(vm.global, HOST_ENTRY.setEnv);
     this.#modes = [vm.newNumber(0), vm.newNumber(1), vm.newNumber(2)];
-    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.driver}; delete globalThis.${HOST_ENTRY.settle}; delete globalThis.${HOST_ENTRY.setEnv}`)).dispose();
+    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.settle}; delete globalThis.${HOST_ENTRY.setEnv}`)).dispose();
 
     const evaluated = this.#guard(() => vm.evalCode(this.#bp.code, this.#bp.moduleName, { type: "module" }));
     if (evaluated.error) return this.#takeError(evaluated.error);
@@ -314,13 +313,26 @@ export class VirtualUser implements VuContext {
     const token = ++this.#token;
     return new Promise((resolve) => {
       this.#pending = { token, mode, resolve };
-      const r = this.#guard(() => vm.callFunction(this.#driver, vm.undefined, fn, arg, this.#modes[mode]!));
+      const driver = (this.#driver ??= this.#makeDriver());
+      const r = this.#guard(() => vm.callFunction(driver, vm.undefined, fn, arg, this.#modes[mode]!));
       if (r.error) this.#failPending(r.error);
       else {
         r.value.dispose();
         this.#drain();
       }
     });
+  }
+
+  #makeDriver(): QuickJSHandle {
+    const vm = this.#vm;
+    const done = vm.newFunction(HOST_ENTRY.done, this.#done);
+    const factory = this.#guard(() => vm.evalCode(DRIVER_SOURCE, "loadgen-driver.js")).unwrap();
+    try {
+      return this.#guard(() => vm.callFunction(factory, vm.undefined, done)).unwrap();
+    } finally {
+      factory.dispose();
+      done.dispose();
+    }
   }
 
   /** Runs guest code with the blocking deadline armed; the interrupt handler fires past it. */

@@ -48,7 +48,7 @@ export const loadgenModule: HostModule = {
         },
         "loadgen.console"(vu: VuContext, level: HostValue, ...args: HostValue[]) {
           // Objects arrive as JSON text (see toHost in runtime/vu/vu.ts), strings as they are.
-          const text = args.map((a) => (typeof a === "string" ? a : String(a))).join(" ");
+          const text = run.mapStack(args.map((a) => (typeof a === "string" ? a : String(a))).join(" "));
           run.log(`${String(level).toUpperCase().padEnd(5)} ${text}${vu.id === 0 ? "" : `  (vu ${vu.id})`}`);
           return undefined;
         },
