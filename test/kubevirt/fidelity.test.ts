@@ -53,12 +53,14 @@ test("measured phase times follow the configured stage delays; each VMI is count
     ["vmi-pending: {minMs: 100, maxMs: 100}", "vmi-scheduling: {minMs: 300, maxMs: 300}", "vmi-scheduled: {minMs: 200, maxMs: 600}", "vmi-running: {minMs: 500, maxMs: 1500}", ""].join("\n"),
   );
   const up = await clusterUp({ dir, stageTiming: timing, log: (l) => process.stderr.write(`[fidelity-cluster] ${l}\n`) });
-  // VMIs arrive at 10/s, so kwok (which plays custom-resource stages one write at a time) never queues them.
+  // VMIs arrive at 10/s, so kwok (which plays custom-resource stages one write at a time) never queues them. Enough
+  // VUs that a slow create on a loaded CI machine never makes the arrival-rate executor drop one (it dropped 16 of 80
+  // with 5 VUs once, and the test then waited for VMIs that were never created).
   const run = await runK8sScenario(
     `
 import * as kv from "loadgen/kubevirt";
 import { check } from "loadgen";
-export const options = { scenarios: { c: { executor: "constant-arrival-rate", rate: 10, timeUnit: "1s", duration: "${N / 10}s", preAllocatedVUs: 5 } } };
+export const options = { scenarios: { c: { executor: "constant-arrival-rate", rate: 10, timeUnit: "1s", duration: "${N / 10}s", preAllocatedVUs: 20, maxVUs: ${N} } } };
 export async function setup() { return { ns: await kv.createNamespace() }; }
 export default async function (d) { await kv.createVMI({ namespace: d.ns }); }
 export async function teardown(d) {
