@@ -7,40 +7,12 @@
 // -e COUNT=100 -e VUS=50 -e TIMEOUT=10m -e NAMESPACE=name (default: a new one, deleted at the end)
 import { check } from "loadgen";
 import * as kubevirt from "loadgen/kubevirt";
+import { burstOptions, burstSetup, COUNT, TIMEOUT, VUS, type BurstData } from "./lib/kubevirt-burst.ts";
 
-const COUNT = Number(__ENV.COUNT ?? 100);
-const VUS = Number(__ENV.VUS ?? Math.min(COUNT, 50));
-const TIMEOUT = __ENV.TIMEOUT ?? "10m";
+export const options = burstOptions();
+export const setup = burstSetup;
 
-function seconds(d: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(d.trim());
-  if (!m) throw new Error(`TIMEOUT: expected a duration such as "10m", got "${d}"`);
-  return Number(m[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? "s"]!;
-}
-
-export const options = {
-  scenarios: {
-    burst: { executor: "shared-iterations", vus: VUS, iterations: COUNT, maxDuration: TIMEOUT },
-  },
-  setupTimeout: "2m",
-  teardownTimeout: `${Math.ceil(2 * seconds(TIMEOUT) + 300)}s`,
-  thresholds: {
-    vmi_creation_to_running_seconds: ["p(50)<=45", "p(95)<=60"],
-    checks: ["rate==1"],
-  },
-};
-
-interface Data {
-  namespace: string;
-  ownNamespace: boolean;
-}
-
-export async function setup(): Promise<Data> {
-  const namespace = await kubevirt.createNamespace(__ENV.NAMESPACE);
-  return { namespace, ownNamespace: __ENV.NAMESPACE === undefined };
-}
-
-export default async function (data: Data) {
+export default async function (data: BurstData) {
   let created = false;
   try {
     await kubevirt.createVM({ namespace: data.namespace });
@@ -50,7 +22,7 @@ export default async function (data: Data) {
   }
 }
 
-export async function teardown(data: Data) {
+export async function teardown(data: BurstData) {
   const namespace = data.namespace;
   try {
     const up = await kubevirt.waitForPhase("Running", { namespace, count: COUNT, timeout: TIMEOUT });

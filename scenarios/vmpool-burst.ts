@@ -9,42 +9,16 @@
 // -e COUNT=100 -e POOLS=1 -e TIMEOUT=10m -e PROBE=30s -e NAMESPACE=name (default: a new one, deleted at the end)
 import { check } from "loadgen";
 import * as kubevirt from "loadgen/kubevirt";
+import { burstOptions, burstSetup, COUNT, TIMEOUT, type BurstData } from "./lib/kubevirt-burst.ts";
 
-const COUNT = Number(__ENV.COUNT ?? 100);
 const POOLS = Math.max(1, Number(__ENV.POOLS ?? 1));
 const REPLICAS = Math.ceil(COUNT / POOLS);
-const TIMEOUT = __ENV.TIMEOUT ?? "10m";
 const PROBE = __ENV.PROBE ?? "30s";
 
-function seconds(d: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(d.trim());
-  if (!m) throw new Error(`expected a duration such as "10m", got "${d}"`);
-  return Number(m[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? "s"]!;
-}
+export const options = burstOptions(POOLS, Math.min(POOLS, 20));
+export const setup = burstSetup;
 
-export const options = {
-  scenarios: {
-    burst: { executor: "shared-iterations", vus: Math.min(POOLS, 20), iterations: POOLS, maxDuration: TIMEOUT },
-  },
-  setupTimeout: "2m",
-  teardownTimeout: `${Math.ceil(2 * seconds(TIMEOUT) + 300)}s`,
-  thresholds: {
-    vmi_creation_to_running_seconds: ["p(50)<=45", "p(95)<=60"],
-    checks: ["rate==1"],
-  },
-};
-
-interface Data {
-  namespace: string;
-  ownNamespace: boolean;
-}
-
-export async function setup(): Promise<Data> {
-  const namespace = await kubevirt.createNamespace(__ENV.NAMESPACE);
-  return { namespace, ownNamespace: __ENV.NAMESPACE === undefined };
-}
-
-export default async function (data: Data) {
+export default async function (data: BurstData) {
   let created = false;
   try {
     await kubevirt.createVMPool({ namespace: data.namespace, replicas: REPLICAS });
@@ -54,7 +28,7 @@ export default async function (data: Data) {
   }
 }
 
-export async function teardown(data: Data) {
+export async function teardown(data: BurstData) {
   const namespace = data.namespace;
   const expected = REPLICAS * POOLS;
   try {
