@@ -21,10 +21,6 @@ export const HOST_ENTRY = {
   callSync: "__hostCallSync",
   callAsync: "__hostCallAsync",
   done: "__hostDone",
-  /** Where the prelude leaves settle(call, ok, value), which completes an async host call. */
-  settle: "__hostSettle",
-  /** Where the prelude leaves setEnv(json), which layers a scenario's env over the run's __ENV. */
-  setEnv: "__hostSetEnv",
 } as const;
 
 /**
@@ -75,7 +71,7 @@ Object.defineProperty(g, "__loadgen", { value: loadgen, enumerable: false, writa
 const env = Object.freeze(${JSON.stringify(input.env)});
 const defineEnv = (value) => Object.defineProperty(g, "__ENV", { value, enumerable: false, writable: false, configurable: true });
 defineEnv(env);
-g.${HOST_ENTRY.setEnv} = (json) => defineEnv(json === "" ? env : Object.freeze({ ...env, ...JSON.parse(json) }));
+const setEnv = (json) => defineEnv(json === "" ? env : Object.freeze({ ...env, ...JSON.parse(json) }));
 
 // open() and console are compiled on first use (most VUs never touch them): every VU compiles its prelude.
 const lazySource = loadgen.sync("loadgen.lazySource");
@@ -88,7 +84,8 @@ for (const name of ["open", "console"]) {
     set: settle,
   });
 }
-g.${HOST_ENTRY.settle} = settle;
+// The script's value: what only the host may hold (never put on the global object, so nothing needs deleting).
+return [settle, setEnv];
 })();
 `;
 }

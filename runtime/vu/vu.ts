@@ -131,11 +131,10 @@ export class VirtualUser implements VuContext {
     vm.newFunction(HOST_ENTRY.callAsync, this.#callAsync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callAsync, f));
     const prelude = this.#guard(() => vm.evalCode(this.#bp.prelude, "loadgen-prelude.js", { type: "global" }));
     if (prelude.error) return this.#takeError(prelude.error);
+    // The prelude's value is [settle(call, ok, value), setEnv(json)]: host-only entry points.
+    this.#settleFn = vm.getProp(prelude.value, 0);
+    this.#setEnv = vm.getProp(prelude.value, 1);
     prelude.value.dispose();
-    this.#settleFn = vm.getProp(vm.global, HOST_ENTRY.settle);
-    this.#setEnv = vm.getProp(vm.global, HOST_ENTRY.setEnv);
-    this.#modes = [vm.newNumber(0), vm.newNumber(1), vm.newNumber(2)];
-    this.#guard(() => vm.evalCode(`delete globalThis.${HOST_ENTRY.settle}; delete globalThis.${HOST_ENTRY.setEnv}`)).dispose();
 
     const evaluated = this.#guard(() => vm.evalCode(this.#bp.code, this.#bp.moduleName, { type: "module" }));
     if (evaluated.error) return this.#takeError(evaluated.error);
@@ -325,6 +324,7 @@ export class VirtualUser implements VuContext {
 
   #makeDriver(): QuickJSHandle {
     const vm = this.#vm;
+    this.#modes = [vm.newNumber(0), vm.newNumber(1), vm.newNumber(2)];
     const done = vm.newFunction(HOST_ENTRY.done, this.#done);
     const factory = this.#guard(() => vm.evalCode(DRIVER_SOURCE, "loadgen-driver.js")).unwrap();
     try {
