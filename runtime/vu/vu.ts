@@ -306,7 +306,7 @@ export class VirtualUser implements VuContext {
 
   // ---- the bridge ----
 
-  #invoke(fn: QuickJSHandle, arg: QuickJSHandle, mode: 0 | 1 | 2): Promise<CallOutcome> {
+  #invoke(fn: QuickJSHandle, arg: QuickJSHandle, mode: 1 | 2): Promise<CallOutcome> {
     const vm = this.#vm;
     // The guest driver counts its calls too, so both sides agree on the token without passing it in.
     const token = ++this.#token;
@@ -324,7 +324,7 @@ export class VirtualUser implements VuContext {
 
   #makeDriver(): QuickJSHandle {
     const vm = this.#vm;
-    this.#modes = [vm.newNumber(0), vm.newNumber(1), vm.newNumber(2)];
+    this.#modes = [vm.undefined, vm.newNumber(1), vm.newNumber(2)];
     const done = vm.newFunction(HOST_ENTRY.done, this.#done);
     const factory = this.#guard(() => vm.evalCode(DRIVER_SOURCE, "loadgen-driver.js")).unwrap();
     try {
@@ -400,10 +400,9 @@ export class VirtualUser implements VuContext {
     } else if (pending.mode === 1) {
       const json = valueH !== undefined && vm.typeof(valueH) === "string" ? vm.getString(valueH) : undefined;
       pending.resolve({ ok: true, json });
-    } else if (pending.mode === 2) {
-      this.#awaited = valueH?.dup();
-      pending.resolve(OK_NO_RESULT);
     } else {
+      // mode 2: the awaited value itself (iterations, mode 0, never go through the driver)
+      this.#awaited = valueH?.dup();
       pending.resolve(OK_NO_RESULT);
     }
   };

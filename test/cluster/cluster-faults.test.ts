@@ -1,7 +1,7 @@
 // Bad input and faults end `cluster up` with a clear message and leave no
 // process behind. Each case uses its own throwaway cluster dir, so the
 // shared cluster other tests use is never touched.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ import {
   clusterUp,
 } from "../../runtime/cluster/local-cluster.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
+import { processesMentioning } from "../fixtures/processes.ts";
 
 const made: string[] = [];
 const tempDir = (prefix: string) => {
@@ -28,21 +29,6 @@ const tempDir = (prefix: string) => {
   return dir;
 };
 
-/** Pids of live processes whose command line mentions `text` (e.g. a cluster dir). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {

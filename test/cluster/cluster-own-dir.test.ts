@@ -1,7 +1,7 @@
 // A second, throwaway cluster in its own dir (LOADGEN_CLUSTER_DIR's
 // equivalent), so crashing and reconfiguring it never disturbs the shared
 // cluster other tests use.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
@@ -10,24 +10,11 @@ import * as assert from "uvu/assert";
 import { probe } from "../../runtime/cluster/http-probe.ts";
 import { clusterDown, clusterStatus, clusterUp } from "../../runtime/cluster/local-cluster.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
+import { processesMentioning } from "../fixtures/processes.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loadgen-own-dir-"));
 const scratch = mkdtempSync(join(tmpdir(), "loadgen-own-dir-files-"));
 
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 /**
  * APF's debug dump of priority levels, read with the kubeconfig's CA and

@@ -8,10 +8,10 @@ import yaml from "js-yaml";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { R } from "../../stdlib/kwok/api.ts";
-import { addNodePool, deleteNodePool, listNodePools, NodePoolError, POOL_LABEL, type NodePoolSpec } from "../../stdlib/kwok/node-pool.ts";
+import { addNodePool, deleteNodePool, listNodePools, POOL_LABEL, type NodePoolSpec } from "../../stdlib/kwok/node-pool.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 import { runCli } from "../fixtures/run-scenario.ts";
-import { poolContext, poolName, type TestPoolContext } from "./helpers.ts";
+import { poolContext, poolName, rejects, type TestPoolContext } from "./helpers.ts";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "loadgen-kwok-rbac-"));
 let admin: TestPoolContext;
@@ -67,15 +67,6 @@ function spec(name: string): NodePoolSpec {
   return { name, nodes: 3, cpu: 2, memory: 4, maxPods: 10, labels: {}, taints: [] };
 }
 
-async function rejects(p: Promise<unknown>): Promise<NodePoolError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, NodePoolError, String(e));
-    return e as NodePoolError;
-  }
-  throw new Error("expected a NodePoolError");
-}
 
 test("a user who may read but not create nodes: add fails before making anything, naming the user and the verb", async () => {
   const reader = await as("reader");

@@ -5,7 +5,8 @@ import { K8sClient } from "../../stdlib/k8s/client.ts";
 import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
 import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
 import { clientApi } from "../../stdlib/kwok/api.ts";
-import type { PoolContext } from "../../stdlib/kwok/node-pool.ts";
+import { NodePoolError, type PoolContext } from "../../stdlib/kwok/node-pool.ts";
+import * as assert from "uvu/assert";
 import { MetricsEngine } from "../../runtime/metrics/engine.ts";
 import { MetricRegistry } from "../../runtime/metrics/metric.ts";
 import { TagRegistry } from "../../runtime/metrics/tags.ts";
@@ -30,4 +31,15 @@ export async function poolContext(kubeconfig?: string): Promise<TestPoolContext>
 /** A pool name no other test (or earlier run) uses. */
 export function poolName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString("hex")}`;
+}
+
+/** The NodePoolError `p` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function rejects(p: Promise<unknown>): Promise<NodePoolError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, NodePoolError, String(e));
+    return e as NodePoolError;
+  }
+  throw new Error("expected a NodePoolError");
 }

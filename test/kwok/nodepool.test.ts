@@ -4,10 +4,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { R } from "../../stdlib/kwok/api.ts";
-import { addNodePool, deleteNodePool, listNodePools, nodeObject, NodePoolError, POOL_LABEL, type NodePoolSpec } from "../../stdlib/kwok/node-pool.ts";
+import { addNodePool, deleteNodePool, listNodePools, nodeObject, POOL_LABEL, type NodePoolSpec } from "../../stdlib/kwok/node-pool.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 import { runCli } from "../fixtures/run-scenario.ts";
-import { poolContext, poolName, type TestPoolContext } from "./helpers.ts";
+import { poolContext, poolName, rejects, type TestPoolContext } from "./helpers.ts";
 
 let ctx: TestPoolContext;
 const made: string[] = [];
@@ -28,15 +28,6 @@ async function nodesOf(name: string): Promise<string[]> {
   return (await ctx.api.list(R.nodes, { query: { labelSelector: `${POOL_LABEL}=${name}` } })).items.map((n) => n.metadata.name as string);
 }
 
-async function rejects(p: Promise<unknown>): Promise<NodePoolError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, NodePoolError, String(e));
-    return e as NodePoolError;
-  }
-  throw new Error("expected a NodePoolError");
-}
 
 test("100 nodes are created, come Ready within a minute, and list shows the pool", async () => {
   const name = poolName("np100");
