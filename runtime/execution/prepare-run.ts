@@ -127,10 +127,9 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     code: bundle.code,
     moduleName: bundle.moduleName,
     mapper,
-    prelude: buildPrelude({ syncIds: table.syncIds, asyncIds: table.asyncIds, env: p.env }),
+    prelude: buildPrelude({ env: p.env }),
     stdlibSources: await stdlibGuestSources(modules),
-    syncFunctions: table.syncFunctions,
-    asyncFunctions: table.asyncFunctions,
+    hostFunctions: table,
     engine,
     // The init VU runs with default limits; scenario VUs get the script's once its options are read.
     limits: { blockingTimeoutMs: 10_000, memoryLimitBytes: 256 * 1024 * 1024, maxStackBytes: 320 * 1024 },

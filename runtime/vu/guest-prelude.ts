@@ -3,15 +3,12 @@ import type { HostModuleInstance, HostValue, VuContext } from "../../stdlib/host
 
 /**
  * The global script every VU evaluates before the scenario. It takes the host's raw entry points off the global
- * object (so scenario code cannot call them with forged ids), and leaves behind only:
- * - `__loadgen` (hidden, frozen): how stdlib shims bind their host functions by name;
+ * object and leaves behind only:
+ * - `__loadgen` (hidden, frozen): how stdlib shims bind their host functions by name (guest-host.ts);
  * - `__ENV`, `open`, `console`: the k6 globals (the last two compiled on first use).
  * The driver that runs setup/teardown/handleSummary is built by the host on demand (DRIVER_SOURCE).
  */
 export interface PreludeInput {
-  /** Host function name → index, one table for sync functions and one for async ones. */
-  readonly syncIds: Readonly<Record<string, number>>;
-  readonly asyncIds: Readonly<Record<string, number>>;
   /** What the script sees as `__ENV`. */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -23,9 +20,13 @@ export const HOST_ENTRY = {
   done: "__hostDone",
 } as const;
 
+/** The sync host function id that looks a host function's id up by kind (0 sync, 1 async) and name. */
+export const LOOKUP_ID = -1;
+
 /**
  * Builds the prelude's source text for one run (all VUs of the run evaluate the same text). It is minified once
- * per run: every VU compiles it, and QuickJS compiles at about 70 µs per KB, the largest part of a VU's start.
+ * per run and carries no table of host function names: every VU compiles it, at roughly 100-200 µs per KB, the
+ * largest part of a VU's start.
  */
 export function buildPrelude(input: PreludeInput): string {
   return transformSync(preludeSource(input), { minify: true, target: "es2022" }).code;
@@ -37,34 +38,39 @@ function preludeSource(input: PreludeInput): string {
 const g = globalThis;
 const callSync = g.${HOST_ENTRY.callSync}, callAsync = g.${HOST_ENTRY.callAsync};
 delete g.${HOST_ENTRY.callSync}; delete g.${HOST_ENTRY.callAsync};
-const syncIds = ${JSON.stringify(input.syncIds)};
-const asyncIds = ${JSON.stringify(input.asyncIds)};
-function bind(ids, call, name) {
-  const id = ids[name];
-  if (id === undefined) throw new Error("loadgen: no host function " + name);
-  return (...args) => call(id, ...args);
+// A shim looks each host function up once, when it binds it.
+function idOf(kind, name) {
+  const id = callSync(${LOOKUP_ID}, kind, String(name));
+  if (id < 0) throw new Error("loadgen: no host function " + name);
+  return id;
 }
-// Async host calls: the promise is made here, in the guest, and the host settles it by call id through
-// settle(). That is cheaper than a host-made deferred (three handles and a capability per call).
+// Async host calls: the promise is made here, in the guest, and the host settles it by call id through settle().
+// \`then\` shapes the host's value inside settle(): one promise job less than a .then() on the result.
 const waiting = new Map();
-let nextCall = 0;
-function callAsyncGuest(id, ...args) {
+let nextCall = 0, res, rej;
+const capture = (a, b) => { res = a; rej = b; };
+function start(id, then, a, b, c, d) {
   const call = ++nextCall;
-  return new Promise((resolve, reject) => {
-    waiting.set(call, resolve);
-    waiting.set(-call, reject);
-    callAsync(id, call, ...args);
-  });
+  const promise = new Promise(capture);
+  waiting.set(call, { res, rej, then });
+  callAsync(id, call, a, b, c, d);
+  return promise;
 }
 function settle(call, ok, value) {
-  const fn = waiting.get(ok ? call : -call);
+  const w = waiting.get(call);
+  if (w === undefined) return;
   waiting.delete(call);
-  waiting.delete(-call);
-  if (fn !== undefined) fn(value);
+  if (!ok) return w.rej(value);
+  if (w.then === undefined) return w.res(value);
+  let shaped;
+  try { shaped = w.then(value); } catch (e) { return w.rej(e); }
+  w.res(shaped);
 }
+// Fixed arity (every host function takes at most four arguments): no rest arrays on the hot path.
 const loadgen = Object.freeze({
-  sync: (name) => bind(syncIds, callSync, name),
-  async: (name) => bind(asyncIds, callAsyncGuest, name),
+  sync(name) { const id = idOf(0, name); return (a, b, c, d) => callSync(id, a, b, c, d); },
+  variadic(name) { const id = idOf(0, name); return (...args) => callSync(id, ...args); },
+  async(name, then) { const id = idOf(1, name); return (a, b, c, d) => start(id, then, a, b, c, d); },
 });
 Object.defineProperty(g, "__loadgen", { value: loadgen, enumerable: false, writable: false, configurable: false });
 
@@ -76,12 +82,12 @@ const setEnv = (json) => defineEnv(json === "" ? env : Object.freeze({ ...env, .
 // open() and console are compiled on first use (most VUs never touch them): every VU compiles its prelude.
 const lazySource = loadgen.sync("loadgen.lazySource");
 for (const name of ["open", "console"]) {
-  const settle = (value) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
+  const define = (value) => Object.defineProperty(g, name, { value, writable: true, enumerable: false, configurable: true });
   Object.defineProperty(g, name, {
     enumerable: false,
     configurable: true,
-    get() { const value = (0, eval)(lazySource(name))(loadgen); settle(value); return value; },
-    set: settle,
+    get() { const value = (0, eval)(lazySource(name))(loadgen); define(value); return value; },
+    set: define,
   });
 }
 // The script's value: what only the host may hold (never put on the global object, so nothing needs deleting).
@@ -104,7 +110,7 @@ export const LAZY_GLOBALS: Readonly<Record<string, string>> = {
   }`,
   // console formats on the host; only errors are flattened here, since their stack is not enumerable.
   console: `(loadgen) => {
-    const log = loadgen.sync("loadgen.console");
+    const log = loadgen.variadic("loadgen.console");
     const plain = (a) => a instanceof Error ? a.name + ": " + a.message + (a.stack ? "\\n" + a.stack : "") : a;
     const logAt = (level) => (...a) => log(level, ...a.map(plain));
     return Object.freeze({ log: logAt("info"), info: logAt("info"), debug: logAt("debug"), warn: logAt("warn"), error: logAt("error") });

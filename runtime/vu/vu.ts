@@ -8,10 +8,11 @@ import type { StackMapper } from "../bundle/source-map.ts";
 import type { Metric } from "../metrics/metric.ts";
 import type { TagSet } from "../metrics/tags.ts";
 import type { MetricsEngine } from "../metrics/engine.ts";
-import type { AsyncHostFunction, HostValue, LifecyclePhase, SyncHostFunction, VuContext } from "../../stdlib/host-module.ts";
+import type { HostValue, LifecyclePhase, VuContext } from "../../stdlib/host-module.ts";
 import { readGuestError, type GuestError } from "./guest-error.ts";
-import { DRIVER_SOURCE, HOST_ENTRY } from "./guest-prelude.ts";
-import { installLeanHostCalls } from "./lean-host-calls.ts";
+import { DRIVER_SOURCE, HOST_ENTRY, LOOKUP_ID } from "./guest-prelude.ts";
+import type { HostTable } from "./host-table.ts";
+import { DirectBridge, PROMISE_PENDING, PROMISE_REJECTED, type GuestArgs, type RawHostFunction } from "./quickjs-direct.ts";
 
 /** Everything a VU needs from its run; shared by all VUs of the run, never mutated by them. */
 export interface VuBlueprint {
@@ -23,9 +24,8 @@ export interface VuBlueprint {
   readonly prelude: string;
   /** Stdlib specifier → guest module source. */
   readonly stdlibSources: ReadonlyMap<string, string>;
-  /** Host functions, indexed as the prelude's id tables say. */
-  readonly syncFunctions: readonly SyncHostFunction[];
-  readonly asyncFunctions: readonly AsyncHostFunction[];
+  /** The run's host functions, numbered; guests look ids up by name. */
+  readonly hostFunctions: HostTable;
   readonly engine: MetricsEngine;
   readonly limits: VuLimits;
 }
@@ -65,13 +65,16 @@ export class VirtualUser implements VuContext {
   readonly #bp: VuBlueprint;
   readonly #rt: QuickJSRuntime;
   readonly #vm: QuickJSContext;
+  /** The per-iteration calls go through this (see quickjs-direct.ts); the rest through the library. */
+  readonly #direct: DirectBridge;
   /** Built on the first setup/teardown/handleSummary call (DRIVER_SOURCE); scenario VUs rarely need one. */
   #driver: QuickJSHandle | undefined;
   #settleFn!: QuickJSHandle;
+  #settlePtr = 0;
   /** The value a mode-2 call awaited (the module namespace under top-level await). */
   #awaited: QuickJSHandle | undefined;
-  /** The promise (or value) of the iteration in flight, on the hot path. */
-  #iteration: QuickJSHandle | undefined;
+  /** The promise (or value) of the iteration in flight, as an owned pointer (0: none). */
+  #iteration = 0;
   #setEnv!: QuickJSHandle;
   #envJson: string | undefined;
   /** The driver's mode argument as handles made once, not per call. */
@@ -107,7 +110,7 @@ export class VirtualUser implements VuContext {
     this.#rt.setInterruptHandler(() => this.#deadline !== 0 && Date.now() > this.#deadline);
     this.#rt.setModuleLoader((name) => bp.stdlibSources.get(name) ?? { error: new Error(`module not found: ${name}`) });
     this.#vm = this.#rt.newContext();
-    installLeanHostCalls(this.#vm);
+    this.#direct = DirectBridge.attach(this.#vm);
   }
 
   /**
@@ -127,12 +130,13 @@ export class VirtualUser implements VuContext {
 
   async #init(): Promise<GuestError | undefined> {
     const vm = this.#vm;
-    vm.newFunction(HOST_ENTRY.callSync, this.#callSync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callSync, f));
-    vm.newFunction(HOST_ENTRY.callAsync, this.#callAsync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callAsync, f));
+    this.#direct.newRawFunction(HOST_ENTRY.callSync, this.#callSync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callSync, f));
+    this.#direct.newRawFunction(HOST_ENTRY.callAsync, this.#callAsync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callAsync, f));
     const prelude = this.#guard(() => vm.evalCode(this.#bp.prelude, "loadgen-prelude.js", { type: "global" }));
     if (prelude.error) return this.#takeError(prelude.error);
     // The prelude's value is [settle(call, ok, value), setEnv(json)]: host-only entry points.
     this.#settleFn = vm.getProp(prelude.value, 0);
+    this.#settlePtr = (this.#settleFn as unknown as { value: number }).value;
     this.#setEnv = vm.getProp(prelude.value, 1);
     prelude.value.dispose();
 
@@ -213,31 +217,35 @@ export class VirtualUser implements VuContext {
     this.#abort = undefined;
     // The hot path calls the function itself, not through the driver: its promise's state is read after each
     // drain of the job queue (one cheap call), which saves the driver's then() job and a guest-to-host report.
-    const vm = this.#vm;
+    const direct = this.#direct;
     return new Promise((resolve) => {
       this.#pending = { token: 0, mode: 0, resolve };
-      const r = this.#guard(() => vm.callFunction(fn, vm.undefined, this.#data ?? vm.undefined));
-      if (r.error) return this.#failPending(r.error);
-      this.#iteration = r.value;
+      const armed = this.#arm();
+      const result = direct.call(pointer(fn), 1, this.#data === undefined ? direct.undefinedPtr : pointer(this.#data));
+      this.#disarm(armed);
+      if (result === 0) return this.#failPending(direct.takeError());
+      this.#iteration = result;
       this.#drain();
     });
   }
 
   /** Ends the iteration in flight once its promise has settled (called after every drain). */
   #checkIteration(): void {
-    const h = this.#iteration!;
-    const state = this.#vm.getPromiseState(h);
-    if (state.type === "pending") return;
-    this.#iteration = undefined;
+    const direct = this.#direct;
+    const ptr = this.#iteration;
+    const state = direct.promiseState(ptr);
+    if (state === PROMISE_PENDING) return;
+    this.#iteration = 0;
     const pending = this.#pending;
     this.#pending = undefined;
-    if (state.type === "fulfilled") {
-      if (!state.notAPromise) state.value.dispose();
-      h.dispose();
+    if (state !== PROMISE_REJECTED) {
+      // fulfilled, or not a promise at all (a synchronous default function)
+      direct.free(ptr);
       pending?.resolve(OK_NO_RESULT);
     } else {
-      h.dispose();
-      const error = this.#takeError(state.error);
+      const reason = direct.promiseResult(ptr);
+      direct.free(ptr);
+      const error = this.#takeError(reason);
       if (error.kind !== "exception") this.#broken = true;
       pending?.resolve({ ok: false, error });
     }
@@ -273,8 +281,8 @@ export class VirtualUser implements VuContext {
   }
 
   #dropIteration(): void {
-    this.#iteration?.dispose();
-    this.#iteration = undefined;
+    if (this.#iteration !== 0) this.#direct.free(this.#iteration);
+    this.#iteration = 0;
   }
 
   /** The VU was interrupted or exhausted its memory; do not run it again. */
@@ -337,13 +345,23 @@ export class VirtualUser implements VuContext {
 
   /** Runs guest code with the blocking deadline armed; the interrupt handler fires past it. */
   #guard<T>(run: () => T): T {
-    const outer = this.#deadline;
-    if (outer === 0) this.#deadline = Date.now() + this.#bp.limits.blockingTimeoutMs;
+    const armed = this.#arm();
     try {
       return run();
     } finally {
-      if (outer === 0) this.#deadline = 0;
+      this.#disarm(armed);
     }
+  }
+
+  /** Arms the blocking deadline unless an outer call did; returns whether this call armed it (for #disarm). */
+  #arm(): boolean {
+    if (this.#deadline !== 0) return false;
+    this.#deadline = Date.now() + this.#bp.limits.blockingTimeoutMs;
+    return true;
+  }
+
+  #disarm(armed: boolean): void {
+    if (armed) this.#deadline = 0;
   }
 
   readonly #drainNow = (): void => {
@@ -353,12 +371,14 @@ export class VirtualUser implements VuContext {
 
   #drain(): void {
     if (this.#broken && !this.#pending) return;
-    // executePendingJobs allocates on every call; asking first is one cheap call into the module.
-    if (this.#rt.hasPendingJob()) {
-      const r = this.#guard(() => this.#rt.executePendingJobs());
-      if (r.error) return this.#failPending(r.error);
+    const direct = this.#direct;
+    if (direct.hasPendingJob()) {
+      const armed = this.#arm();
+      const ok = direct.runJobs();
+      this.#disarm(armed);
+      if (!ok) return this.#failPending(direct.takeError());
     }
-    if (this.#iteration !== undefined) this.#checkIteration();
+    if (this.#iteration !== 0) this.#checkIteration();
   }
 
   #scheduleDrain(): void {
@@ -407,20 +427,23 @@ export class VirtualUser implements VuContext {
     }
   };
 
-  readonly #callSync = (idH: QuickJSHandle, ...argHs: QuickJSHandle[]): QuickJSHandle => {
-    const vm = this.#vm;
-    const fn = this.#bp.syncFunctions[vm.getNumber(idH)]!;
-    return this.#toHandle(callWithArgs(fn, this, vm, argHs));
+  /** callSync(id, ...args): a synchronous host function; id LOOKUP_ID resolves a name to an id. */
+  readonly #callSync: RawHostFunction = (args) => {
+    const id = args.value(0) as number;
+    if (id === LOOKUP_ID) return this.#lookup(args.value(1), args.value(2));
+    const fn = this.#bp.hostFunctions.syncFunctions[id];
+    if (fn === undefined) throw new Error(`loadgen: no host function #${id}`);
+    return callWith(fn, this, args, 1);
   };
 
   /** callAsync(id, call, ...args): starts a host call; its outcome reaches the guest through settle(call, ok, value). */
-  readonly #callAsync = (idH: QuickJSHandle, callH: QuickJSHandle, ...argHs: QuickJSHandle[]): void => {
-    const vm = this.#vm;
-    const fn = this.#bp.asyncFunctions[vm.getNumber(idH)]!;
-    const call = vm.getNumber(callH);
+  readonly #callAsync: RawHostFunction = (args) => {
+    const fn = this.#bp.hostFunctions.asyncFunctions[args.value(0) as number];
+    const call = args.value(1) as number;
     let promise: Promise<HostValue>;
     try {
-      promise = callWithArgs(fn, this, vm, argHs);
+      if (fn === undefined) throw new Error(`loadgen: no host function #${String(args.value(0))}`);
+      promise = callWith(fn, this, args, 2);
     } catch (error) {
       promise = Promise.reject(error);
     }
@@ -428,18 +451,28 @@ export class VirtualUser implements VuContext {
       (value) => this.#settle(call, value, undefined),
       (error: unknown) => this.#settle(call, undefined, error ?? new Error("host call failed")),
     );
+    return undefined;
   };
 
+  #lookup(kind: HostValue, name: HostValue): number {
+    const ids = kind === 0 ? this.#bp.hostFunctions.syncIds : this.#bp.hostFunctions.asyncIds;
+    return ids.get(String(name)) ?? -1;
+  }
+
   #settle(call: number, value: HostValue, error: unknown): void {
-    const vm = this.#vm;
     if (this.#broken && !this.#pending) return; // an interrupted VU is never resumed
-    const callH = vm.newNumber(call);
-    const valueH = error === undefined ? this.#toHandle(value) : this.#newGuestError(error);
-    const r = this.#guard(() => vm.callFunction(this.#settleFn, vm.undefined, callH, error === undefined ? vm.true : vm.false, valueH));
-    callH.dispose();
-    valueH.dispose();
-    if (r.error) this.#failPending(r.error);
-    else r.value.dispose();
+    const direct = this.#direct;
+    const callPtr = direct.valuePtr(call);
+    const errorHandle = error === undefined ? undefined : this.#newGuestError(error);
+    const valuePtr = errorHandle === undefined ? direct.valuePtr(value) : pointer(errorHandle);
+    const armed = this.#arm();
+    const result = direct.call(this.#settlePtr, 3, callPtr, errorHandle === undefined ? direct.truePtr : direct.falsePtr, valuePtr);
+    this.#disarm(armed);
+    direct.free(callPtr);
+    if (errorHandle !== undefined) errorHandle.dispose();
+    else if (DirectBridge.owned(value)) direct.free(valuePtr);
+    if (result === 0) this.#failPending(direct.takeError());
+    else direct.free(result);
     this.#scheduleDrain();
   }
 
@@ -453,22 +486,6 @@ export class VirtualUser implements VuContext {
     if (typeof e?.code === "string") this.#vm.newString(e.code).consume((h) => this.#vm.setProp(handle, "code", h));
     if (typeof e?.status === "number") this.#vm.newNumber(e.status).consume((h) => this.#vm.setProp(handle, "status", h));
     return handle;
-  }
-
-  #toHandle(value: HostValue): QuickJSHandle {
-    const vm = this.#vm;
-    switch (typeof value) {
-      case "number":
-        return vm.newNumber(value);
-      case "string":
-        return vm.newString(value);
-      case "boolean":
-        return value ? vm.true : vm.false;
-      case "undefined":
-        return vm.undefined;
-      default:
-        return vm.null;
-    }
   }
 
   #function(name: string): QuickJSHandle | undefined {
@@ -505,34 +522,28 @@ function notAFunction(name: string): CallOutcome {
   };
 }
 
-/** Copies guest arguments into host values (borrowed handles die when the call returns) and calls `fn`. */
-function callWithArgs<R>(fn: (vu: VuContext, ...args: HostValue[]) => R, vu: VuContext, vm: QuickJSContext, argHs: QuickJSHandle[]): R {
-  switch (argHs.length) {
+/** The heap pointer behind a library handle (what the direct bridge passes to QuickJS). */
+function pointer(handle: QuickJSHandle): number {
+  return (handle as unknown as { value: number }).value;
+}
+
+/** Calls a host function with the guest's arguments from `first` on, read as host values (exactly as many as given). */
+function callWith<R>(fn: (vu: VuContext, ...args: HostValue[]) => R, vu: VuContext, args: GuestArgs, first: number): R {
+  switch (args.count - first) {
     case 0:
       return fn(vu);
     case 1:
-      return fn(vu, toHost(vm, argHs[0]!));
+      return fn(vu, args.value(first));
     case 2:
-      return fn(vu, toHost(vm, argHs[0]!), toHost(vm, argHs[1]!));
-    default:
-      return fn(vu, ...argHs.map((h) => toHost(vm, h)));
-  }
-}
-
-function toHost(vm: QuickJSContext, h: QuickJSHandle): HostValue {
-  switch (vm.typeof(h)) {
-    case "number":
-      return vm.getNumber(h);
-    case "string":
-      return vm.getString(h);
-    case "boolean":
-      return vm.dump(h) as boolean;
-    case "undefined":
-      return undefined;
+      return fn(vu, args.value(first), args.value(first + 1));
+    case 3:
+      return fn(vu, args.value(first), args.value(first + 1), args.value(first + 2));
+    case 4:
+      return fn(vu, args.value(first), args.value(first + 1), args.value(first + 2), args.value(first + 3));
     default: {
-      // Shims pass objects as JSON text; anything else arrives as its JSON (slow path, never hot).
-      const v = vm.dump(h);
-      return v === null ? null : JSON.stringify(v);
+      const values: HostValue[] = [];
+      for (let i = first; i < args.count; i++) values.push(args.value(i));
+      return fn(vu, ...values);
     }
   }
 }

@@ -1,0 +1,378 @@
+import { Lifetime, type QuickJSContext, type QuickJSHandle } from "quickjs-emscripten-core";
+import type { HostValue } from "../../stdlib/host-module.ts";
+
+/**
+ * A host function that reads its guest arguments itself (`args.value(i)`) and returns a host value, which the
+ * bridge turns into a guest value. Errors it throws become guest exceptions.
+ */
+export type RawHostFunction = (args: GuestArgs) => HostValue;
+
+/** The arguments of the guest→host call in progress; valid only until that call returns. */
+export interface GuestArgs {
+  readonly count: number;
+  value(index: number): HostValue;
+}
+
+/** The parts of quickjs-emscripten-core 0.32.0 the bridge uses; not in its public types (the version is pinned). */
+interface ContextInternals {
+  cToHostCallbacks?: { callFunction: (ctx: number, thisPtr: number, argc: number, argv: number, fnId: number) => number };
+  ctx: { value: number };
+  rt: { value: number };
+  module: { HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(ptr: number): void; UTF8ToString(ptr: number): string; lengthBytesUTF8(s: string): number; stringToUTF8(s: string, ptr: number, max: number): void };
+  ffi: Ffi;
+  memory: { heapValueHandle(ptr: number): QuickJSHandle };
+  getFunction(fnId: number): (...args: QuickJSHandle[]) => QuickJSHandle | { value?: QuickJSHandle; error?: QuickJSHandle } | void;
+  errorToHandle(error: unknown): QuickJSHandle;
+}
+
+interface Ffi {
+  QTS_Call(ctx: number, fn: number, thisObj: number, argc: number, argvPtrs: number): number;
+  QTS_ResolveException(ctx: number, ptr: number): number;
+  QTS_FreeValuePointer(ctx: number, ptr: number): void;
+  QTS_FreeValuePointerRuntime(rt: number, ptr: number): void;
+  QTS_DupValuePointer(ctx: number, ptr: number): number;
+  QTS_NewFloat64(ctx: number, n: number): number;
+  QTS_GetFloat64(ctx: number, ptr: number): number;
+  QTS_NewString(ctx: number, cstr: number): number;
+  QTS_GetString(ctx: number, ptr: number): number;
+  QTS_FreeCString(ctx: number, cstr: number): void;
+  QTS_PromiseState(ctx: number, ptr: number): number;
+  QTS_PromiseResult(ctx: number, ptr: number): number;
+  QTS_ExecutePendingJob(rt: number, max: number, ctxOut: number): number;
+  QTS_IsJobPending(rt: number): number;
+  QTS_Throw(ctx: number, ptr: number): number;
+  QTS_ArgvGetJSValueConstPointer(argv: number, i: number): number;
+}
+
+/** Promise states as QTS_PromiseState reports them (a negative value: not a promise). */
+export const PROMISE_PENDING = 0;
+export const PROMISE_FULFILLED = 1;
+export const PROMISE_REJECTED = 2;
+
+/**
+ * How this QuickJS build lays out a JSValue (NaN-boxed, 8 bytes: payload word, tag word), read once per process
+ * from values of known type and checked, so that argument types are read from memory instead of through
+ * QTS_Typeof, which allocates and decodes a C string per call.
+ */
+interface ValueLayout {
+  readonly int: number;
+  readonly bool: number;
+  readonly nul: number;
+  readonly undef: number;
+  readonly string: number;
+  /** Non-float tags lie in [minTag, maxTag]; a tag outside it is a float64. */
+  readonly minTag: number;
+  readonly maxTag: number;
+}
+
+let layout: ValueLayout | undefined;
+
+/**
+ * Direct calls into one QuickJS context through the library's FFI, for what runs once or more per iteration:
+ * calling the iteration function, settling a host call, draining the job queue, reading a promise's state, and
+ * reading the arguments of guest→host calls. The library's public API allocates handles, scopes, pointer arrays and
+ * strings on each of these; profiles showed that work as a large share of an iteration. Everything else (init,
+ * setup, errors) keeps using the library. Pointers here are the library's heap JSValue boxes: a pointer this class
+ * returns as owned must be freed with `free()`.
+ *
+ * Written against quickjs-emscripten-core 0.32.0, pinned in package.json; `attach()` checks the internals it needs
+ * and the value layout, and refuses to run against anything else rather than misread memory.
+ */
+export class DirectBridge {
+  readonly #vm: QuickJSContext;
+  readonly #in: ContextInternals;
+  readonly #ffi: Ffi;
+  readonly #ctx: number;
+  readonly #rt: number;
+  readonly #layout: ValueLayout;
+  #i32: Int32Array;
+  /** One malloc'd block per context: four argument pointers for QTS_Call, then the job context out-pointer. */
+  readonly #scratch: number;
+  readonly #raw = new WeakMap<object, RawHostFunction>();
+  /** The error of the last failed call or drain, as an owned pointer (0 when none). */
+  #error = 0;
+  /** Pointers of static values (never freed). */
+  readonly undefinedPtr: number;
+  readonly truePtr: number;
+  readonly falsePtr: number;
+  readonly nullPtr: number;
+  // The guest→host call in progress (argument pointers are read lazily from it).
+  #argv = 0;
+  #argc = 0;
+  readonly #args: GuestArgs;
+
+  private constructor(vm: QuickJSContext, internals: ContextInternals, valueLayout: ValueLayout) {
+    this.#vm = vm;
+    this.#in = internals;
+    this.#ffi = internals.ffi;
+    this.#ctx = internals.ctx.value;
+    this.#rt = internals.rt.value;
+    this.#layout = valueLayout;
+    this.#i32 = new Int32Array(internals.module.HEAPU8.buffer);
+    this.#scratch = internals.module._malloc(20);
+    this.undefinedPtr = (vm.undefined as unknown as Lifetime<number>).value;
+    this.truePtr = (vm.true as unknown as Lifetime<number>).value;
+    this.falsePtr = (vm.false as unknown as Lifetime<number>).value;
+    this.nullPtr = (vm.null as unknown as Lifetime<number>).value;
+    const self = this;
+    this.#args = {
+      get count() {
+        return self.#argc;
+      },
+      value: (i) => (i < this.#argc ? this.read(this.#argv + i * 8) : undefined),
+    };
+    this.#installDispatcher();
+  }
+
+  /** Attaches a bridge to a context, or throws when the library's internals are not the ones it was written for. */
+  static attach(vm: QuickJSContext): DirectBridge {
+    const internals = vm as unknown as ContextInternals;
+    const ffi = internals.ffi;
+    if (
+      !internals.cToHostCallbacks ||
+      typeof internals.getFunction !== "function" ||
+      typeof internals.memory?.heapValueHandle !== "function" ||
+      typeof ffi?.QTS_Call !== "function" ||
+      typeof ffi.QTS_ExecutePendingJob !== "function" ||
+      !(internals.module?.HEAPU8 instanceof Uint8Array) ||
+      ffi.QTS_ArgvGetJSValueConstPointer(1000, 2) !== 1016
+    ) {
+      throw new Error("loadgen: quickjs-emscripten-core internals differ from 0.32.0 (the version loadgen pins); reinstall with npm ci");
+    }
+    layout ??= readLayout(vm, internals);
+    return new DirectBridge(vm, internals, layout);
+  }
+
+  /** Registers a guest-callable function whose host side reads its arguments directly (see RawHostFunction). */
+  newRawFunction(name: string, fn: RawHostFunction): QuickJSHandle {
+    const stub = (): void => {
+      throw new Error(`${name}: raw host function called through the library`);
+    };
+    this.#raw.set(stub, fn);
+    return this.#vm.newFunction(name, stub);
+  }
+
+  /** Calls `fn` with up to three arguments (pointers). Returns the owned result pointer, or 0 when it threw (see takeError). */
+  call(fn: number, argc: number, a0 = 0, a1 = 0, a2 = 0): number {
+    const i32 = this.#heap();
+    const base = this.#scratch >> 2;
+    i32[base] = a0;
+    i32[base + 1] = a1;
+    i32[base + 2] = a2;
+    const result = this.#ffi.QTS_Call(this.#ctx, fn, this.undefinedPtr, argc, this.#scratch);
+    const error = this.#ffi.QTS_ResolveException(this.#ctx, result);
+    if (error === 0) return result;
+    this.#ffi.QTS_FreeValuePointer(this.#ctx, result);
+    this.#error = error;
+    return 0;
+  }
+
+  /** True when the runtime has jobs (promise reactions) waiting. */
+  hasPendingJob(): boolean {
+    return this.#ffi.QTS_IsJobPending(this.#rt) !== 0;
+  }
+
+  /** Runs every pending job. Returns false when one failed uncatchably (interrupt, out of memory; see takeError). */
+  runJobs(): boolean {
+    const out = this.#scratch + 16;
+    const i32 = this.#heap();
+    i32[out >> 2] = 0;
+    const result = this.#ffi.QTS_ExecutePendingJob(this.#rt, -1, out);
+    if (i32[out >> 2] === 0) {
+      this.#ffi.QTS_FreeValuePointerRuntime(this.#rt, result);
+      return true;
+    }
+    // Success is the count of jobs run (a number); anything else is the error a job failed with.
+    const tag = i32[(result >> 2) + 1]!;
+    if (tag === this.#layout.int || tag < this.#layout.minTag || tag > this.#layout.maxTag) {
+      this.#ffi.QTS_FreeValuePointer(this.#ctx, result);
+      return true;
+    }
+    this.#error = result;
+    return false;
+  }
+
+  /** The error of the last failed call or drain, as a library handle the caller owns. */
+  takeError(): QuickJSHandle {
+    const ptr = this.#error;
+    this.#error = 0;
+    return this.#in.memory.heapValueHandle(ptr);
+  }
+
+  /** The state of a promise pointer (PROMISE_*; negative when it is not a promise). */
+  promiseState(ptr: number): number {
+    return this.#ffi.QTS_PromiseState(this.#ctx, ptr);
+  }
+
+  /** A settled promise's result, as a library handle the caller owns. */
+  promiseResult(ptr: number): QuickJSHandle {
+    return this.#in.memory.heapValueHandle(this.#ffi.QTS_PromiseResult(this.#ctx, ptr));
+  }
+
+  free(ptr: number): void {
+    this.#ffi.QTS_FreeValuePointer(this.#ctx, ptr);
+  }
+
+  /**
+   * A guest value for a host value, as a pointer for call(). Numbers and strings are new (owned: free them with
+   * `free()`); the rest point at static values. Objects arrive as JSON text from the stdlib, so they never come here.
+   */
+  valuePtr(value: HostValue): number {
+    switch (typeof value) {
+      case "number":
+        return this.#ffi.QTS_NewFloat64(this.#ctx, value);
+      case "string":
+        return this.#newString(value);
+      case "boolean":
+        return value ? this.truePtr : this.falsePtr;
+      case "undefined":
+        return this.undefinedPtr;
+      default:
+        return this.nullPtr;
+    }
+  }
+
+  /** Whether valuePtr(value) returned an owned pointer. */
+  static owned(value: HostValue): boolean {
+    return typeof value === "number" || typeof value === "string";
+  }
+
+  /** Reads the guest value a pointer points at as a host value (objects as their JSON text, the slow path). */
+  read(ptr: number): HostValue {
+    const i32 = this.#heap();
+    const tag = i32[(ptr >> 2) + 1]!;
+    const l = this.#layout;
+    if (tag === l.int) return i32[ptr >> 2]!;
+    if (tag === l.string) return this.#getString(ptr);
+    if (tag === l.undef) return undefined;
+    if (tag < l.minTag || tag > l.maxTag) return this.#ffi.QTS_GetFloat64(this.#ctx, ptr);
+    if (tag === l.bool) return i32[ptr >> 2] !== 0;
+    if (tag === l.nul) return null;
+    // Objects, symbols, bigints: rare; the library reads them.
+    const handle = this.#in.memory.heapValueHandle(this.#ffi.QTS_DupValuePointer(this.#ctx, ptr));
+    try {
+      const type = this.#vm.typeof(handle);
+      if (type === "bigint") return Number(this.#vm.getBigInt(handle));
+      if (type === "symbol") return String(this.#vm.dump(handle));
+      const v = this.#vm.dump(handle) as unknown;
+      return v === null || v === undefined ? null : JSON.stringify(v);
+    } finally {
+      handle.dispose();
+    }
+  }
+
+  #heap(): Int32Array {
+    // The pool gives every module fixed memory, so the view never detaches; recheck anyway (cheap).
+    if (this.#i32.buffer !== this.#in.module.HEAPU8.buffer) this.#i32 = new Int32Array(this.#in.module.HEAPU8.buffer);
+    return this.#i32;
+  }
+
+  #getString(ptr: number): string {
+    const cstr = this.#ffi.QTS_GetString(this.#ctx, ptr);
+    const s = this.#in.module.UTF8ToString(cstr);
+    this.#ffi.QTS_FreeCString(this.#ctx, cstr);
+    return s;
+  }
+
+  #newString(s: string): number {
+    const m = this.#in.module;
+    const bytes = m.lengthBytesUTF8(s) + 1;
+    const cstr = m._malloc(bytes);
+    m.stringToUTF8(s, cstr, bytes);
+    const ptr = this.#ffi.QTS_NewString(this.#ctx, cstr);
+    m._free(cstr);
+    return ptr;
+  }
+
+  /** A host value as the owned pointer a guest→host call returns (NULL is undefined; the C side frees the box). */
+  #returnPtr(value: HostValue): number {
+    if (value === undefined) return 0;
+    const ptr = this.valuePtr(value);
+    return DirectBridge.owned(value) ? ptr : this.#ffi.QTS_DupValuePointer(this.#ctx, ptr);
+  }
+
+  /**
+   * Replaces the library's dispatcher for guest→host calls on this context. The library wraps every call in a Scope
+   * and a generator (so host functions may suspend under asyncify); loadgen uses the sync build, its host functions
+   * never suspend, and that wrapping was the largest single cost of a host call. Raw functions read their arguments
+   * from memory; other functions keep the library's contract (borrowed handles, the returned handle duplicated into
+   * C and disposed here, a thrown error turned into a guest exception).
+   */
+  #installDispatcher(): void {
+    const internals = this.#in;
+    const ffi = this.#ffi;
+    const ctxPtr = this.#ctx;
+    internals.cToHostCallbacks!.callFunction = (ctx, _thisPtr, argc, argv, fnId) => {
+      if (ctx !== ctxPtr) throw new Error("QuickJSContext instance received C -> JS call with mismatched ctx");
+      const fn = internals.getFunction(fnId);
+      try {
+        const raw = this.#raw.get(fn);
+        if (raw !== undefined) {
+          const outerArgv = this.#argv;
+          const outerArgc = this.#argc;
+          this.#argv = argv;
+          this.#argc = argc;
+          try {
+            return this.#returnPtr(raw(this.#args));
+          } finally {
+            this.#argv = outerArgv;
+            this.#argc = outerArgc;
+          }
+        }
+        const args = new Array<QuickJSHandle>(argc);
+        for (let i = 0; i < argc; i++) args[i] = internals.memory.heapValueHandle(ffi.QTS_DupValuePointer(ctxPtr, argv + i * 8));
+        try {
+          const result = fn(...args);
+          if (!result) return 0;
+          if (!(result instanceof Lifetime)) {
+            if (result.error) throw result.error;
+            if (!result.value) return 0;
+          }
+          const handle = (result instanceof Lifetime ? result : result.value!) as unknown as Lifetime<number>;
+          const dup = ffi.QTS_DupValuePointer(ctxPtr, handle.value);
+          handle.dispose(); // as the library's scope would; a static handle (undefined, true…) ignores it
+          return dup;
+        } finally {
+          for (const a of args) a.dispose();
+        }
+      } catch (error) {
+        const errorHandle = internals.errorToHandle(error);
+        try {
+          return ffi.QTS_Throw(ctxPtr, (errorHandle as unknown as Lifetime<number>).value);
+        } finally {
+          errorHandle.dispose();
+        }
+      }
+    };
+  }
+}
+
+/** Reads the tag word of values of known type and checks that it tells them apart. */
+function readLayout(vm: QuickJSContext, internals: ContextInternals): ValueLayout {
+  const i32 = new Int32Array(internals.module.HEAPU8.buffer);
+  const tagOf = (source: string): number => {
+    const h = vm.evalCode(source).unwrap() as unknown as Lifetime<number>;
+    try {
+      return i32[(h.value >> 2) + 1]!;
+    } finally {
+      h.dispose();
+    }
+  };
+  const l = {
+    int: tagOf("1"),
+    bool: tagOf("true"),
+    nul: tagOf("null"),
+    undef: tagOf("undefined"),
+    string: tagOf("'s'"),
+  };
+  const fast = [l.int, l.bool, l.nul, l.undef, l.string];
+  const others = [tagOf("({})"), tagOf("Symbol()"), tagOf("10n"), tagOf("10n ** 40n")];
+  const minTag = Math.min(...fast, ...others);
+  const maxTag = Math.max(...fast, ...others);
+  const floats = ["1.5", "-0", "NaN", "2 ** 31", "-1e300", "Infinity", "-Infinity", "5e-324"].map(tagOf);
+  const distinct = new Set(fast).size === fast.length && !others.some((t) => fast.includes(t));
+  if (!distinct || maxTag - minTag > 64 || floats.some((t) => t >= minTag && t <= maxTag)) {
+    throw new Error(`loadgen: unexpected QuickJS value layout (tags ${[...fast, ...others].join(",")}; floats ${floats.join(",")})`);
+  }
+  return { ...l, minTag, maxTag };
+}
