@@ -1,6 +1,6 @@
 /**
- * Guest side only: how a stdlib shim binds its host functions. The VU prelude installs `__loadgen`
- * (hidden, frozen) before any module evaluates; shims bind each function once, at import. Bound functions
+ * Guest side only: how a stdlib shim binds its host functions. Every VU gets `__loadgen`
+ * (hidden, read-only) before any module evaluates; shims bind each function once, at import. Bound functions
  * take at most four arguments (host functions are written to that limit; `variadic` is for console).
  */
 interface HostBinder {

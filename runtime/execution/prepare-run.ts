@@ -10,7 +10,6 @@ import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { ThresholdConfigError, ThresholdSet } from "../metrics/thresholds.ts";
 import { formatGuestError } from "../vu/guest-error.ts";
-import { buildPrelude, preludeHostFunctions } from "../vu/guest-prelude.ts";
 import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
@@ -120,14 +119,14 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     },
   };
   const moduleInstances = await Promise.all(modules.map((m) => m.open(context)));
-  const table = buildHostTable([preludeHostFunctions, ...moduleInstances]);
+  const table = buildHostTable(moduleInstances);
   const sectionKeys = new Set(modules.flatMap((m) => (m.optionsKey ? [m.optionsKey] : [])));
 
   const blueprint: { -readonly [K in keyof VuBlueprint]: VuBlueprint[K] } = {
     code: bundle.code,
     moduleName: bundle.moduleName,
     mapper,
-    prelude: buildPrelude({ env: p.env }),
+    envJson: JSON.stringify(p.env),
     stdlibSources: await stdlibGuestSources(modules),
     hostFunctions: table,
     engine,

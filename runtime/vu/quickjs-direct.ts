@@ -2,15 +2,20 @@ import { Lifetime, type QuickJSContext, type QuickJSHandle } from "quickjs-emscr
 import type { HostValue } from "../../stdlib/host-module.ts";
 
 /**
- * A host function that reads its guest arguments itself (`args.value(i)`) and returns a host value, which the
- * bridge turns into a guest value. Errors it throws become guest exceptions.
+ * A host function that reads its guest arguments itself (`args.value(i)`) and returns its result as an owned
+ * pointer (0 for undefined; see DirectBridge.returnValue). Errors it throws become guest exceptions.
  */
-export type RawHostFunction = (args: GuestArgs) => HostValue;
+export type RawHostFunction = (args: GuestArgs) => number;
 
 /** The arguments of the guest→host call in progress; valid only until that call returns. */
 export interface GuestArgs {
   readonly count: number;
+  /** Argument `index` as a host value (undefined past the end). */
   value(index: number): HostValue;
+  /** Whether argument `index` is given and not undefined. */
+  defined(index: number): boolean;
+  /** A new reference to argument `index` (an owned pointer), to keep a guest value past the call. */
+  dup(index: number): number;
 }
 
 /** The parts of quickjs-emscripten-core 0.32.0 the bridge uses; not in its public types (the version is pinned). */
@@ -42,6 +47,7 @@ interface Ffi {
   QTS_IsJobPending(rt: number): number;
   QTS_Throw(ctx: number, ptr: number): number;
   QTS_ArgvGetJSValueConstPointer(argv: number, i: number): number;
+  QTS_NewPromiseCapability(ctx: number, resolveFuncsOut: number): number;
 }
 
 /** Promise states as QTS_PromiseState reports them (a negative value: not a promise). */
@@ -86,7 +92,8 @@ export class DirectBridge {
   readonly #rt: number;
   readonly #layout: ValueLayout;
   #i32: Int32Array;
-  /** One malloc'd block per context: four argument pointers for QTS_Call, then the job context out-pointer. */
+  /** One malloc'd block per context: four argument pointers for QTS_Call, the job context out-pointer, then the
+   * resolve/reject out-pointers of QTS_NewPromiseCapability. */
   readonly #scratch: number;
   readonly #raw = new WeakMap<object, RawHostFunction>();
   /** The error of the last failed call or drain, as an owned pointer (0 when none). */
@@ -109,7 +116,7 @@ export class DirectBridge {
     this.#rt = internals.rt.value;
     this.#layout = valueLayout;
     this.#i32 = new Int32Array(internals.module.HEAPU8.buffer);
-    this.#scratch = internals.module._malloc(20);
+    this.#scratch = internals.module._malloc(32);
     this.undefinedPtr = (vm.undefined as unknown as Lifetime<number>).value;
     this.truePtr = (vm.true as unknown as Lifetime<number>).value;
     this.falsePtr = (vm.false as unknown as Lifetime<number>).value;
@@ -120,6 +127,8 @@ export class DirectBridge {
         return self.#argc;
       },
       value: (i) => (i < this.#argc ? this.read(this.#argv + i * 8) : undefined),
+      defined: (i) => i < this.#argc && this.#heap()[((this.#argv + i * 8) >> 2) + 1] !== this.#layout.undef,
+      dup: (i) => (i < this.#argc ? this.#ffi.QTS_DupValuePointer(this.#ctx, this.#argv + i * 8) : this.#ffi.QTS_DupValuePointer(this.#ctx, this.undefinedPtr)),
     };
     this.#installDispatcher();
   }
@@ -151,6 +160,28 @@ export class DirectBridge {
     this.#raw.set(stub, fn);
     return this.#vm.newFunction(name, stub);
   }
+
+  /** The pointer behind a library handle, released to the caller (owned); the handle is disposed. */
+  release(handle: QuickJSHandle): number {
+    const ptr = this.#ffi.QTS_DupValuePointer(this.#ctx, (handle as unknown as Lifetime<number>).value);
+    handle.dispose();
+    return ptr;
+  }
+
+  /**
+   * A new guest promise, returned as an owned pointer; its resolve and reject functions (owned pointers, to be
+   * called with call() and then freed) are in `resolvePtr` and `rejectPtr` until the next newPromise().
+   */
+  newPromise(): number {
+    const out = this.#scratch + 20;
+    const promise = this.#ffi.QTS_NewPromiseCapability(this.#ctx, out);
+    const i32 = this.#heap();
+    this.resolvePtr = i32[out >> 2]!;
+    this.rejectPtr = i32[(out >> 2) + 1]!;
+    return promise;
+  }
+  resolvePtr = 0;
+  rejectPtr = 0;
 
   /** Calls `fn` with up to three arguments (pointers). Returns the owned result pointer, or 0 when it threw (see takeError). */
   call(fn: number, argc: number, a0 = 0, a1 = 0, a2 = 0): number {
@@ -194,9 +225,14 @@ export class DirectBridge {
 
   /** The error of the last failed call or drain, as a library handle the caller owns. */
   takeError(): QuickJSHandle {
+    return this.#in.memory.heapValueHandle(this.takeErrorPointer());
+  }
+
+  /** The error of the last failed call or drain, as an owned pointer. */
+  takeErrorPointer(): number {
     const ptr = this.#error;
     this.#error = 0;
-    return this.#in.memory.heapValueHandle(ptr);
+    return ptr;
   }
 
   /** The state of a promise pointer (PROMISE_*; negative when it is not a promise). */
@@ -284,8 +320,8 @@ export class DirectBridge {
     return ptr;
   }
 
-  /** A host value as the owned pointer a guest→host call returns (NULL is undefined; the C side frees the box). */
-  #returnPtr(value: HostValue): number {
+  /** A host value as the owned pointer a raw host function returns (0 is undefined; the C side frees the box). */
+  returnValue(value: HostValue): number {
     if (value === undefined) return 0;
     const ptr = this.valuePtr(value);
     return DirectBridge.owned(value) ? ptr : this.#ffi.QTS_DupValuePointer(this.#ctx, ptr);
@@ -313,7 +349,7 @@ export class DirectBridge {
           this.#argv = argv;
           this.#argc = argc;
           try {
-            return this.#returnPtr(raw(this.#args));
+            return raw(this.#args);
           } finally {
             this.#argv = outerArgv;
             this.#argc = outerArgc;

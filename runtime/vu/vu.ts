@@ -10,7 +10,7 @@ import type { TagSet } from "../metrics/tags.ts";
 import type { MetricsEngine } from "../metrics/engine.ts";
 import type { HostValue, LifecyclePhase, VuContext } from "../../stdlib/host-module.ts";
 import { readGuestError, type GuestError } from "./guest-error.ts";
-import { DRIVER_SOURCE, HOST_ENTRY, LOOKUP_ID } from "./guest-prelude.ts";
+import { DRIVER_SOURCE, envSource, GLOBAL_NAMES, LAZY_GLOBALS } from "./guest-globals.ts";
 import type { HostTable } from "./host-table.ts";
 import { DirectBridge, PROMISE_PENDING, PROMISE_REJECTED, type GuestArgs, type RawHostFunction } from "./quickjs-direct.ts";
 
@@ -20,8 +20,8 @@ export interface VuBlueprint {
   readonly code: string;
   readonly moduleName: string;
   readonly mapper: StackMapper;
-  /** The prelude script (guest-prelude.ts), built once per run. */
-  readonly prelude: string;
+  /** The run's environment (`-e`) as JSON text, the base of every VU's `__ENV`. */
+  readonly envJson: string;
   /** Stdlib specifier → guest module source. */
   readonly stdlibSources: ReadonlyMap<string, string>;
   /** The run's host functions, numbered; guests look ids up by name. */
@@ -69,14 +69,14 @@ export class VirtualUser implements VuContext {
   readonly #direct: DirectBridge;
   /** Built on the first setup/teardown/handleSummary call (DRIVER_SOURCE); scenario VUs rarely need one. */
   #driver: QuickJSHandle | undefined;
-  #settleFn!: QuickJSHandle;
-  #settlePtr = 0;
   /** The value a mode-2 call awaited (the module namespace under top-level await). */
   #awaited: QuickJSHandle | undefined;
   /** The promise (or value) of the iteration in flight, as an owned pointer (0: none). */
   #iteration = 0;
-  #setEnv!: QuickJSHandle;
+  /** The scenario `env` layered over the run's in `__ENV` (undefined: none). */
   #envJson: string | undefined;
+  /** The `__loadgen` binder object, handed to lazily built globals. */
+  #binder!: QuickJSHandle;
   /** The driver's mode argument as handles made once, not per call. */
   #modes: QuickJSHandle[] = [];
   #namespace!: QuickJSHandle;
@@ -130,15 +130,7 @@ export class VirtualUser implements VuContext {
 
   async #init(): Promise<GuestError | undefined> {
     const vm = this.#vm;
-    this.#direct.newRawFunction(HOST_ENTRY.callSync, this.#callSync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callSync, f));
-    this.#direct.newRawFunction(HOST_ENTRY.callAsync, this.#callAsync).consume((f) => vm.setProp(vm.global, HOST_ENTRY.callAsync, f));
-    const prelude = this.#guard(() => vm.evalCode(this.#bp.prelude, "loadgen-prelude.js", { type: "global" }));
-    if (prelude.error) return this.#takeError(prelude.error);
-    // The prelude's value is [settle(call, ok, value), setEnv(json)]: host-only entry points.
-    this.#settleFn = vm.getProp(prelude.value, 0);
-    this.#settlePtr = (this.#settleFn as unknown as { value: number }).value;
-    this.#setEnv = vm.getProp(prelude.value, 1);
-    prelude.value.dispose();
+    this.#installGlobals();
 
     const evaluated = this.#guard(() => vm.evalCode(this.#bp.code, this.#bp.moduleName, { type: "module" }));
     if (evaluated.error) return this.#takeError(evaluated.error);
@@ -196,11 +188,8 @@ export class VirtualUser implements VuContext {
     this.scenario = name;
     if (envJson !== this.#envJson) {
       // A scenario's `env` is layered over the run's __ENV for its iterations (k6 semantics).
-      const text = this.#vm.newString(envJson ?? "");
-      const r = this.#guard(() => this.#vm.callFunction(this.#setEnv, this.#vm.undefined, text));
-      text.dispose();
-      r.unwrap().dispose();
       this.#envJson = envJson;
+      this.#defineEnv();
     }
     this.#baseTags = tags;
     this.#groupPath = "";
@@ -333,7 +322,7 @@ export class VirtualUser implements VuContext {
   #makeDriver(): QuickJSHandle {
     const vm = this.#vm;
     this.#modes = [vm.undefined, vm.newNumber(1), vm.newNumber(2)];
-    const done = vm.newFunction(HOST_ENTRY.done, this.#done);
+    const done = vm.newFunction("done", this.#done);
     const factory = this.#guard(() => vm.evalCode(DRIVER_SOURCE, "loadgen-driver.js")).unwrap();
     try {
       return this.#guard(() => vm.callFunction(factory, vm.undefined, done)).unwrap();
@@ -427,50 +416,150 @@ export class VirtualUser implements VuContext {
     }
   };
 
-  /** callSync(id, ...args): a synchronous host function; id LOOKUP_ID resolves a name to an id. */
-  readonly #callSync: RawHostFunction = (args) => {
-    const id = args.value(0) as number;
-    if (id === LOOKUP_ID) return this.#lookup(args.value(1), args.value(2));
-    const fn = this.#bp.hostFunctions.syncFunctions[id];
-    if (fn === undefined) throw new Error(`loadgen: no host function #${id}`);
-    return callWith(fn, this, args, 1);
-  };
+  // ---- the global object ----
 
-  /** callAsync(id, call, ...args): starts a host call; its outcome reaches the guest through settle(call, ok, value). */
-  readonly #callAsync: RawHostFunction = (args) => {
-    const fn = this.#bp.hostFunctions.asyncFunctions[args.value(0) as number];
-    const call = args.value(1) as number;
-    let promise: Promise<HostValue>;
-    try {
-      if (fn === undefined) throw new Error(`loadgen: no host function #${String(args.value(0))}`);
-      promise = callWith(fn, this, args, 2);
-    } catch (error) {
-      promise = Promise.reject(error);
-    }
-    promise.then(
-      (value) => this.#settle(call, value, undefined),
-      (error: unknown) => this.#settle(call, undefined, error ?? new Error("host call failed")),
-    );
-    return undefined;
-  };
-
-  #lookup(kind: HostValue, name: HostValue): number {
-    const ids = kind === 0 ? this.#bp.hostFunctions.syncIds : this.#bp.hostFunctions.asyncIds;
-    return ids.get(String(name)) ?? -1;
+  /**
+   * Puts loadgen's globals on the VU's global object from the host, compiling nothing: `__loadgen` (the binder the
+   * stdlib shims use), and `__ENV`, `open` and `console`, each built on first use.
+   */
+  #installGlobals(): void {
+    const vm = this.#vm;
+    const direct = this.#direct;
+    const binder = vm.newObject();
+    // defineProp without `writable` makes read-only properties; not configurable, so scenarios cannot replace them.
+    direct.newRawFunction("sync", this.#bindSync).consume((f) => vm.defineProp(binder, "sync", { value: f }));
+    direct.newRawFunction("variadic", this.#bindSync).consume((f) => vm.defineProp(binder, "variadic", { value: f }));
+    direct.newRawFunction("async", this.#bindAsync).consume((f) => vm.defineProp(binder, "async", { value: f }));
+    vm.defineProp(vm.global, GLOBAL_NAMES.binder, { value: binder });
+    this.#binder = binder;
+    this.#defineEnv();
+    for (const name of GLOBAL_NAMES.lazy) this.#defineLazy(name);
   }
 
-  #settle(call: number, value: HostValue, error: unknown): void {
-    if (this.#broken && !this.#pending) return; // an interrupted VU is never resumed
+  /** `__ENV`, evaluated on first read and then a plain read-only property; redefined when a scenario brings `env`. */
+  #defineEnv(): void {
+    const vm = this.#vm;
+    const name = GLOBAL_NAMES.env;
+    const scenarioEnv = this.#envJson;
+    vm.defineProp(vm.global, name, {
+      configurable: true,
+      get: () => {
+        const value = this.#guard(() => vm.evalCode(envSource(this.#bp.envJson, scenarioEnv), "loadgen-env.js")).unwrap();
+        vm.defineProp(vm.global, name, { value, configurable: true });
+        return value;
+      },
+    });
+  }
+
+  /** A global built from LAZY_GLOBALS on first read (most VUs never touch open() or console). */
+  #defineLazy(name: string): void {
+    const vm = this.#vm;
+    let value: QuickJSHandle | undefined;
+    vm.defineProp(vm.global, name, {
+      configurable: true,
+      get: () => {
+        if (value === undefined) {
+          const factory = this.#guard(() => vm.evalCode(LAZY_GLOBALS[name]!, `loadgen-${name}.js`)).unwrap();
+          try {
+            value = this.#guard(() => vm.callFunction(factory, vm.undefined, this.#binder)).unwrap();
+          } finally {
+            factory.dispose();
+          }
+        }
+        return value.dup();
+      },
+      set: (next: QuickJSHandle) => {
+        value?.dispose();
+        value = next.dup();
+      },
+    });
+  }
+
+  // ---- host functions, as the stdlib shims bind them ----
+
+  /** `__loadgen.sync(name)` (and `variadic`): a guest function that calls the host function `name` synchronously. */
+  readonly #bindSync: RawHostFunction = (args) => {
+    const name = String(args.value(0));
+    const id = this.#bp.hostFunctions.syncIds.get(name);
+    if (id === undefined) throw new Error(`loadgen: no host function ${name}`);
+    const fn = this.#bp.hostFunctions.syncFunctions[id]!;
     const direct = this.#direct;
-    const callPtr = direct.valuePtr(call);
-    const errorHandle = error === undefined ? undefined : this.#newGuestError(error);
-    const valuePtr = errorHandle === undefined ? direct.valuePtr(value) : pointer(errorHandle);
+    return direct.release(direct.newRawFunction(name, (a) => direct.returnValue(callWith(fn, this, a, 0))));
+  };
+
+  /**
+   * `__loadgen.async(name, then?)`: a guest function that starts the host function `name` and returns a promise,
+   * which the host settles with the outcome, shaped by `then` when given (see #settle).
+   */
+  readonly #bindAsync: RawHostFunction = (args) => {
+    const name = String(args.value(0));
+    const id = this.#bp.hostFunctions.asyncIds.get(name);
+    if (id === undefined) throw new Error(`loadgen: no host function ${name}`);
+    const fn = this.#bp.hostFunctions.asyncFunctions[id]!;
+    // Kept for the VU's life, like the bound function itself.
+    const then = args.defined(1) ? args.dup(1) : 0;
+    const direct = this.#direct;
+    return direct.release(
+      direct.newRawFunction(name, (a) => {
+        let outcome: Promise<HostValue>;
+        try {
+          outcome = callWith(fn, this, a, 0);
+        } catch (error) {
+          outcome = Promise.reject(error);
+        }
+        const promise = direct.newPromise();
+        const resolve = direct.resolvePtr;
+        const reject = direct.rejectPtr;
+        outcome.then(
+          (value) => this.#settle(resolve, reject, then, value, undefined),
+          (error: unknown) => this.#settle(resolve, reject, then, undefined, error ?? new Error("host call failed")),
+        );
+        return promise;
+      }),
+    );
+  };
+
+  /**
+   * Settles the guest promise of an async host call: resolve(then ? then(value) : value), or reject(error); a
+   * `then` that throws rejects the promise with its error. The job queue is drained once per batch (#scheduleDrain).
+   */
+  #settle(resolve: number, reject: number, then: number, value: HostValue, error: unknown): void {
+    const direct = this.#direct;
+    if (this.#broken && !this.#pending) {
+      // an interrupted VU is never resumed
+      direct.free(resolve);
+      direct.free(reject);
+      return;
+    }
     const armed = this.#arm();
-    const result = direct.call(this.#settlePtr, 3, callPtr, errorHandle === undefined ? direct.truePtr : direct.falsePtr, valuePtr);
+    let settleWith = reject;
+    let argument: number;
+    let owned = false;
+    let errorHandle: QuickJSHandle | undefined;
+    if (error === undefined) {
+      settleWith = resolve;
+      argument = direct.valuePtr(value);
+      owned = DirectBridge.owned(value);
+      if (then !== 0) {
+        const shaped = direct.call(then, 1, argument);
+        if (owned) direct.free(argument);
+        owned = true;
+        if (shaped !== 0) argument = shaped;
+        else {
+          argument = direct.takeErrorPointer();
+          settleWith = reject;
+        }
+      }
+    } else {
+      errorHandle = this.#newGuestError(error);
+      argument = pointer(errorHandle);
+    }
+    const result = direct.call(settleWith, 1, argument);
     this.#disarm(armed);
-    direct.free(callPtr);
     if (errorHandle !== undefined) errorHandle.dispose();
-    else if (DirectBridge.owned(value)) direct.free(valuePtr);
+    else if (owned) direct.free(argument);
+    direct.free(resolve);
+    direct.free(reject);
     if (result === 0) this.#failPending(direct.takeError());
     else direct.free(result);
     this.#scheduleDrain();

@@ -3,14 +3,15 @@
 // text when it did. The watch iterator and waitFor are built here over three host calls (open, next batch, close).
 import { host } from "../guest-host.ts";
 
-const listHost = host.async("k8s.list");
-const getHost = host.async("k8s.get");
-const createHost = host.async("k8s.create");
-const updateHost = host.async("k8s.update");
-const applyHost = host.async("k8s.apply");
-const patchHost = host.async("k8s.patch");
-const deleteHost = host.async("k8s.delete");
-const deleteCollectionHost = host.async("k8s.deleteCollection");
+// Replies are decoded inside the settlement (host.async's then), not by a .then() per call.
+const listHost = host.async("k8s.list", listReply);
+const getHost = host.async("k8s.get", reply);
+const createHost = host.async("k8s.create", reply);
+const updateHost = host.async("k8s.update", reply);
+const applyHost = host.async("k8s.apply", reply);
+const patchHost = host.async("k8s.patch", reply);
+const deleteHost = host.async("k8s.delete", reply);
+const deleteCollectionHost = host.async("k8s.deleteCollection", reply);
 const watchOpen = host.async("k8s.watchOpen");
 const watchNext = host.async("k8s.watchNext");
 const watchClose = host.async("k8s.watchClose");
@@ -53,9 +54,9 @@ function bodyText(obj: unknown): string {
   return JSON.stringify(obj);
 }
 
+// The request functions are not async: an async wrapper would add a promise and a job per call inside QuickJS.
 export function list(resource: string, options?: Opts): Promise<any> {
-  // Not async: one promise hop less per call inside QuickJS.
-  return listHost(String(resource), optsText(options)).then(listReply);
+  return listHost(String(resource), optsText(options));
 }
 
 function listReply(v: number | string): any {
@@ -84,33 +85,44 @@ function listReply(v: number | string): any {
 }
 
 export function get(resource: string, name: string, options?: Opts): Promise<any> {
-  return getHost(String(resource), String(name), optsText(options)).then(reply);
+  return getHost(String(resource), String(name), optsText(options));
 }
 
-export async function create(object: unknown, options?: Opts): Promise<any> {
-  return reply(await createHost(bodyText(object), optsText(options)));
+/** A malformed object is a rejected promise, as from an async function, never a synchronous throw. */
+function withBody(object: unknown, send: (body: string) => Promise<any>): Promise<any> {
+  let body: string;
+  try {
+    body = bodyText(object);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return send(body);
 }
 
-export async function update(object: unknown, options?: Opts): Promise<any> {
-  return reply(await updateHost(bodyText(object), optsText(options)));
+export function create(object: unknown, options?: Opts): Promise<any> {
+  return withBody(object, (body) => createHost(body, optsText(options)));
 }
 
-export async function apply(object: unknown, options?: Opts): Promise<any> {
-  return reply(await applyHost(bodyText(object), optsText(options)));
+export function update(object: unknown, options?: Opts): Promise<any> {
+  return withBody(object, (body) => updateHost(body, optsText(options)));
+}
+
+export function apply(object: unknown, options?: Opts): Promise<any> {
+  return withBody(object, (body) => applyHost(body, optsText(options)));
 }
 
 export async function patch(resource: string, name: string, body: unknown, options?: Opts): Promise<any> {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  return reply(await patchHost(String(resource), String(name), text, optsText(options)));
+  return patchHost(String(resource), String(name), text, optsText(options));
 }
 
 function del(resource: string, name: string, options?: Opts): Promise<any> {
-  return deleteHost(String(resource), String(name), optsText(options)).then(reply);
+  return deleteHost(String(resource), String(name), optsText(options));
 }
 export { del as delete };
 
-export async function deleteCollection(resource: string, options?: Opts): Promise<any> {
-  return reply(await deleteCollectionHost(String(resource), optsText(options)));
+export function deleteCollection(resource: string, options?: Opts): Promise<any> {
+  return deleteCollectionHost(String(resource), optsText(options));
 }
 
 export function render(template: string, vars?: Obj): Obj {

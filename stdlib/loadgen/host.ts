@@ -4,7 +4,7 @@ import { stdlibPath } from "../stdlib-path.ts";
 import type { HostModule, HostValue, RunContext, VuContext } from "../host-module.ts";
 import { TagCache } from "../tag-cache.ts";
 
-/** `loadgen`: check, group, sleep, fail; plus the globals `open()` and `console` that the prelude installs. */
+/** `loadgen`: check, group, sleep, fail; plus the globals `open()` and `console` that every VU gets (runtime/vu/guest-globals.ts). */
 export const loadgenModule: HostModule = {
   specifier: "loadgen",
   guestEntry: stdlibPath("loadgen/guest.ts"),
