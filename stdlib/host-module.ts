@@ -127,7 +127,11 @@ export interface HostModule {
   readonly specifier: string;
   /** The top-level key of `options` this module reads, if any (e.g. `k8s` for `options.k8s`). */
   readonly optionsKey?: string;
-  /** Absolute path of the guest shim (TypeScript), bundled once per process and served to every VU. */
+  /**
+   * Absolute path of the guest shim (TypeScript), inlined into each scenario's bundle where the scenario imports
+   * `specifier`. Mark top-level host bindings with esbuild's `@__PURE__` annotation so that the ones a scenario does
+   * not use are left out of its bundle (every VU compiles the bundle).
+   */
   readonly guestEntry: string;
   /** Creates the module's per-run state. Called once per run, before any VU exists. */
   open(run: RunContext): HostModuleInstance | Promise<HostModuleInstance>;

@@ -10,7 +10,7 @@ export interface ScenarioBundle {
   readonly entryPath: string;
   /** The folder `open()` may read from: the entry script's own folder. */
   readonly scriptDir: string;
-  /** ES module source; stdlib imports (`loadgen`, `loadgen/*`) stay as imports, served by the VU's module loader. */
+  /** ES module source with no imports left: local files and the stdlib shims it uses are inlined. */
   readonly code: string;
   /** Source map (JSON text) of `code`. */
   readonly sourceMap: string;
@@ -22,15 +22,20 @@ export interface ScenarioBundle {
 
 /** Options for {@link bundleScenario}. */
 export interface BundleOptions {
-  /** The stdlib specifiers a scenario may import; anything else under `loadgen/` is an error at bundle time. */
-  readonly stdlib: ReadonlySet<string>;
+  /**
+   * The stdlib modules a scenario may import: specifier → the guest shim's entry file. Anything else under
+   * `loadgen/` is an error at bundle time.
+   */
+  readonly stdlib: ReadonlyMap<string, string>;
 }
 
 const BUNDLE_NAME = "scenario.bundle.js";
 
 /**
  * Bundles a TypeScript (or JavaScript) scenario with esbuild: ESM, platform neutral (so `fs` or `node:*`
- * imports fail here rather than in a VU), local imports inlined, stdlib imports kept external.
+ * imports fail here rather than in a VU), local imports and the stdlib shims inlined. Inlining the shims lets
+ * esbuild drop the parts a scenario does not use (their bindings are marked pure): every VU compiles the bundle,
+ * and compiling is most of a VU's start.
  * @throws {ScriptError} naming `file:line:col` for a missing script, a syntax error or an import that does not resolve.
  */
 export async function bundleScenario(scriptPath: string, options: BundleOptions): Promise<ScenarioBundle> {
@@ -74,15 +79,16 @@ export async function bundleScenario(scriptPath: string, options: BundleOptions)
   };
 }
 
-/** Keeps known stdlib specifiers external and rejects unknown `loadgen/…` ones with the importing line. */
-function stdlibResolver(stdlib: ReadonlySet<string>): esbuild.Plugin {
+/** Resolves stdlib specifiers to their guest shims and rejects unknown `loadgen/…` ones with the importing line. */
+function stdlibResolver(stdlib: ReadonlyMap<string, string>): esbuild.Plugin {
   return {
     name: "loadgen-stdlib",
     setup(build) {
       build.onResolve({ filter: /^loadgen(\/.*)?$/ }, (args) => {
-        if (stdlib.has(args.path)) return { path: args.path, external: true };
+        const entry = stdlib.get(args.path);
+        if (entry !== undefined) return { path: entry };
         return {
-          errors: [{ text: `unknown stdlib module "${args.path}" (available: ${[...stdlib].sort().join(", ")})` }],
+          errors: [{ text: `unknown stdlib module "${args.path}" (available: ${[...stdlib.keys()].sort().join(", ")})` }],
         };
       });
     },

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { stdlibPath } from "../../stdlib/stdlib-path.ts";
 import { bundleScenario, type ScenarioBundle } from "../bundle/bundle.ts";
 import { StackMapper } from "../bundle/source-map.ts";
-import { stdlibGuestSources } from "../bundle/stdlib-guest.ts";
 import { resolveOptions, type CliOverrides, type ResolvedOptions } from "../config/options.ts";
 import { InvalidOptionsError, ScriptError } from "../errors.ts";
 import { registerBuiltinMetrics, type BuiltinMetrics } from "../metrics/builtin.ts";
@@ -80,7 +80,7 @@ const idleExecution: ExecutionView = {
  */
 export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const modules = p.modules ?? stdlibModules;
-  const stdlib = new Set(modules.map((m) => m.specifier));
+  const stdlib = new Map(modules.map((m) => [m.specifier, m.guestEntry]));
   const bundle = await bundleScenario(p.scriptPath, { stdlib });
   const runId = p.runId ?? newRunId();
   const metrics = new MetricRegistry();
@@ -91,7 +91,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const wiring: RunWiring = { execution: idleExecution, abortRequested: undefined };
   let resolvedOptions: ResolvedOptions | undefined;
   const services = new Map<string, unknown>();
-  const mapper = new StackMapper(bundle.sourceMap, bundle.moduleName, bundle.sourceRoot);
+  const mapper = new StackMapper(bundle.sourceMap, bundle.moduleName, bundle.sourceRoot, stdlibPath(""));
 
   const context: RunContext = {
     runId,
@@ -127,7 +127,6 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     moduleName: bundle.moduleName,
     mapper,
     envJson: JSON.stringify(p.env),
-    stdlibSources: await stdlibGuestSources(modules),
     hostFunctions: table,
     engine,
     // The init VU runs with default limits; scenario VUs get the script's once its options are read.

@@ -22,8 +22,6 @@ export interface VuBlueprint {
   readonly mapper: StackMapper;
   /** The run's environment (`-e`) as JSON text, the base of every VU's `__ENV`. */
   readonly envJson: string;
-  /** Stdlib specifier → guest module source. */
-  readonly stdlibSources: ReadonlyMap<string, string>;
   /** The run's host functions, numbered; guests look ids up by name. */
   readonly hostFunctions: HostTable;
   readonly engine: MetricsEngine;
@@ -108,7 +106,6 @@ export class VirtualUser implements VuContext {
     this.#rt.setMaxStackSize(bp.limits.maxStackBytes);
     this.#rt.setMemoryLimit(bp.limits.memoryLimitBytes);
     this.#rt.setInterruptHandler(() => this.#deadline !== 0 && Date.now() > this.#deadline);
-    this.#rt.setModuleLoader((name) => bp.stdlibSources.get(name) ?? { error: new Error(`module not found: ${name}`) });
     this.#vm = this.#rt.newContext();
     this.#direct = DirectBridge.attach(this.#vm);
   }

@@ -4,24 +4,24 @@
 import { host } from "../guest-host.ts";
 
 // Replies are decoded inside the settlement (host.async's then), not by a .then() per call.
-const listHost = host.async("k8s.list", listReply);
-const getHost = host.async("k8s.get", reply);
-const createHost = host.async("k8s.create", reply);
-const updateHost = host.async("k8s.update", reply);
-const applyHost = host.async("k8s.apply", reply);
-const patchHost = host.async("k8s.patch", reply);
-const deleteHost = host.async("k8s.delete", reply);
-const deleteCollectionHost = host.async("k8s.deleteCollection", reply);
-const watchOpen = host.async("k8s.watchOpen");
-const watchNext = host.async("k8s.watchNext");
-const watchClose = host.async("k8s.watchClose");
-const renderHost = host.sync("k8s.render");
-const infoHost = host.sync("k8s.info");
+const listHost = /* @__PURE__ */ host.async("k8s.list", listReply);
+const getHost = /* @__PURE__ */ host.async("k8s.get", reply);
+const createHost = /* @__PURE__ */ host.async("k8s.create", reply);
+const updateHost = /* @__PURE__ */ host.async("k8s.update", reply);
+const applyHost = /* @__PURE__ */ host.async("k8s.apply", reply);
+const patchHost = /* @__PURE__ */ host.async("k8s.patch", reply);
+const deleteHost = /* @__PURE__ */ host.async("k8s.delete", reply);
+const deleteCollectionHost = /* @__PURE__ */ host.async("k8s.deleteCollection", reply);
+const watchOpen = /* @__PURE__ */ host.async("k8s.watchOpen");
+const watchNext = /* @__PURE__ */ host.async("k8s.watchNext");
+const watchClose = /* @__PURE__ */ host.async("k8s.watchClose");
+const renderHost = /* @__PURE__ */ host.sync("k8s.render");
+const infoHost = /* @__PURE__ */ host.sync("k8s.info");
 
 type Obj = Record<string, any>;
 type Opts = Record<string, any> | undefined;
 
-const info = JSON.parse(infoHost()) as { runId: string; runLabel: string; scenarioLabel: string; runSelector: string };
+const info = /* @__PURE__ */ JSON.parse(/* @__PURE__ */ infoHost()) as { runId: string; runLabel: string; scenarioLabel: string; runSelector: string };
 export const runId: string = info.runId;
 export const runSelector: string = info.runSelector;
 export const RUN_LABEL: string = info.runLabel;

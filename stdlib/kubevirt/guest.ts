@@ -2,26 +2,26 @@
 // report run on the host, so a VU does no work per watch event.
 import { host } from "../guest-host.ts";
 
-const createHost = host.async("kubevirt.create");
-const runStrategyHost = host.async("kubevirt.runStrategy");
-const restartHost = host.async("kubevirt.restart");
-const deleteHost = host.async("kubevirt.delete");
-const deleteAllHost = host.async("kubevirt.deleteAll");
-const waitForPhaseHost = host.async("kubevirt.waitForPhase");
-const waitForDeletedHost = host.async("kubevirt.waitForDeleted");
-const createNamespaceHost = host.async("kubevirt.createNamespace");
-const deleteNamespaceHost = host.async("kubevirt.deleteNamespace");
-const resyncHost = host.async("kubevirt.resync");
-const templateHost = host.sync("kubevirt.template");
-const vmisHost = host.sync("kubevirt.vmis");
-const infoHost = host.sync("kubevirt.info");
+const createHost = /* @__PURE__ */ host.async("kubevirt.create");
+const runStrategyHost = /* @__PURE__ */ host.async("kubevirt.runStrategy");
+const restartHost = /* @__PURE__ */ host.async("kubevirt.restart");
+const deleteHost = /* @__PURE__ */ host.async("kubevirt.delete");
+const deleteAllHost = /* @__PURE__ */ host.async("kubevirt.deleteAll");
+const waitForPhaseHost = /* @__PURE__ */ host.async("kubevirt.waitForPhase");
+const waitForDeletedHost = /* @__PURE__ */ host.async("kubevirt.waitForDeleted");
+const createNamespaceHost = /* @__PURE__ */ host.async("kubevirt.createNamespace");
+const deleteNamespaceHost = /* @__PURE__ */ host.async("kubevirt.deleteNamespace");
+const resyncHost = /* @__PURE__ */ host.async("kubevirt.resync");
+const templateHost = /* @__PURE__ */ host.sync("kubevirt.template");
+const vmisHost = /* @__PURE__ */ host.sync("kubevirt.vmis");
+const infoHost = /* @__PURE__ */ host.sync("kubevirt.info");
 
 type Obj = Record<string, any>;
 const text = (o: Obj | undefined): string | undefined => (o === undefined ? undefined : JSON.stringify(o));
 
-const info = JSON.parse(infoHost()) as { runId: string; runSelector: string; templates: string[] };
+const info = /* @__PURE__ */ JSON.parse(/* @__PURE__ */ infoHost()) as { runId: string; runSelector: string; templates: string[] };
 export const runSelector: string = info.runSelector;
-export const TEMPLATES: readonly string[] = Object.freeze(info.templates);
+export const TEMPLATES: readonly string[] = /* @__PURE__ */ Object.freeze(info.templates);
 
 function templateArg(t: unknown): string | undefined {
   if (t === undefined) return undefined;

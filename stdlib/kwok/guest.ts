@@ -1,17 +1,17 @@
 // Guest shim of `loadgen/kwok`: thin. Options go to the host as JSON text, results come back as JSON text.
 import { host } from "../guest-host.ts";
 
-const addHost = host.async("kwok.addNodePool");
-const deleteHost = host.async("kwok.deleteNodePool");
-const listHost = host.async("kwok.listNodePools");
-const trackHost = host.async("kwok.trackPodStartup");
-const statsHost = host.async("kwok.podStartupStats");
-const stopHost = host.async("kwok.stopPodStartup");
-const infoHost = host.sync("kwok.info");
+const addHost = /* @__PURE__ */ host.async("kwok.addNodePool");
+const deleteHost = /* @__PURE__ */ host.async("kwok.deleteNodePool");
+const listHost = /* @__PURE__ */ host.async("kwok.listNodePools");
+const trackHost = /* @__PURE__ */ host.async("kwok.trackPodStartup");
+const statsHost = /* @__PURE__ */ host.async("kwok.podStartupStats");
+const stopHost = /* @__PURE__ */ host.async("kwok.stopPodStartup");
+const infoHost = /* @__PURE__ */ host.sync("kwok.info");
 
 type Obj = Record<string, any>;
 
-const info = JSON.parse(infoHost()) as { poolLabel: string; kwokAnnotation: string; kwokTaint: Obj; controllerNamespace: string };
+const info = /* @__PURE__ */ JSON.parse(/* @__PURE__ */ infoHost()) as { poolLabel: string; kwokAnnotation: string; kwokTaint: Obj; controllerNamespace: string };
 export const POOL_LABEL: string = info.poolLabel;
 export const KWOK_TAINT: Obj = info.kwokTaint;
 

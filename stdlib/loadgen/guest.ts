@@ -1,10 +1,10 @@
 // Guest shim of `loadgen`: runs inside each VU. Logic that needs no host stays here (fail, the check loop).
 import { host } from "../guest-host.ts";
 
-const sleepHost = host.async("loadgen.sleep");
-const checkHost = host.sync("loadgen.check");
-const enterGroup = host.sync("loadgen.groupEnter");
-const leaveGroup = host.sync("loadgen.groupLeave");
+const sleepHost = /* @__PURE__ */ host.async("loadgen.sleep");
+const checkHost = /* @__PURE__ */ host.sync("loadgen.check");
+const enterGroup = /* @__PURE__ */ host.sync("loadgen.groupEnter");
+const leaveGroup = /* @__PURE__ */ host.sync("loadgen.groupLeave");
 
 export function sleep(seconds: number): Promise<void> {
   return sleepHost(Number(seconds));

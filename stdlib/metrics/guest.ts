@@ -2,8 +2,8 @@
 // and every add() is one synchronous host call with the metric's id.
 import { host } from "../guest-host.ts";
 
-const register = host.sync("metrics.register");
-const addHost = host.sync("metrics.add");
+const register = /* @__PURE__ */ host.sync("metrics.register");
+const addHost = /* @__PURE__ */ host.sync("metrics.add");
 
 type Tags = Record<string, string>;
 

@@ -32,6 +32,15 @@ test("local imports between scenario files are bundled, their errors mapped to t
   assert.not.match(logged, "scenario.bundle.js", "no bundle positions leak to the user");
 });
 
+test("an error raised inside the stdlib (fail()) is located at the scenario line that called it", async () => {
+  const script = tempScenario(`import { fail } from "loadgen";\nexport const options = { iterations: 1 };\nexport default async function () {\n  fail("no luck");\n}\n`);
+  const o = await runScenario(script);
+  assert.is(o.exitCode, 0, o.error);
+  const [e] = o.result!.errors;
+  assert.is(e!.message, "no luck");
+  assert.match(e!.location!, /scenario\.ts:4:\d+$/, "the caller's line, not the shim's");
+});
+
 test("an import that does not resolve fails at bundle time naming the importing line", async () => {
   const script = tempScenario(`import { helper } from "./missing-helper.ts";\nexport default async function () { helper(); }\n`);
   const o = await runScenario(script);
