@@ -67,9 +67,9 @@ export default async function () {
 });
 
 test("a watch from a compacted resourceVersion (410 Gone) lists again and hands over a RELIST event, then carries on", async () => {
-  // Fault injection: compact etcd's history now (through its JSON gateway), so that resourceVersion 1 is gone whether
-  // the API server answers from its watch cache or from etcd. Without it, a cluster younger than etcd's first
-  // compaction (5 minutes) could still replay its history from revision 1.
+  // Fault injection: compact etcd's history now (through its JSON gateway), so that resourceVersion 1 is gone. The
+  // resource is PodTemplates, which the local API server serves without a watch cache (runtime/cluster/apiserver.ts):
+  // a young watch cache would replay its whole history to a watch from resourceVersion 1 instead of answering 410.
   const etcd = (await clusterStatus()).components.find((c) => c.name === "etcd")!;
   const head = (await (await fetch(`http://127.0.0.1:${etcd.port}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }) })).json()) as { header: { revision: string } };
   const compact = await fetch(`http://127.0.0.1:${etcd.port}/v3/kv/compaction`, { method: "POST", body: JSON.stringify({ revision: head.header.revision, physical: true }) });
@@ -80,11 +80,12 @@ import { check } from "loadgen";
 export const options = { iterations: 1 };
 export default async function () {
   const ns = __ENV.NS;
-  await k8s.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g-0", labels: { g: "1" } } }, { namespace: ns });
-  const w = k8s.watch("configmaps", { namespace: ns, labelSelector: "g=1", resourceVersion: "1" });
+  const template = (name) => ({ apiVersion: "v1", kind: "PodTemplate", metadata: { name, labels: { g: "1" } }, template: { spec: { containers: [{ name: "c", image: "example.invalid/c" }] } } });
+  await k8s.create(template("g-0"), { namespace: ns });
+  const w = k8s.watch("podtemplates", { namespace: ns, labelSelector: "g=1", resourceVersion: "1" });
   const first = await w.next();
   check(first.value, { "the first event is a RELIST with the current objects": (ev) => ev.type === "RELIST" && ev.object.items.length === 1 && ev.object.items[0].metadata.name === "g-0" });
-  await k8s.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "g-1", labels: { g: "1" } } }, { namespace: ns });
+  await k8s.create(template("g-1"), { namespace: ns });
   const next = await w.next();
   check(next.value, { "then it watches on from the list": (ev) => ev.type === "ADDED" && ev.object.metadata.name === "g-1" });
   await w.close();
