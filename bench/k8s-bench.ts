@@ -8,6 +8,7 @@
 // on free ports and stopped at the end; nothing outside 127.0.0.1 is touched.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -135,7 +136,15 @@ export async function benchK8s(): Promise<Record<string, number | string>> {
     const origin = `http://127.0.0.1:${port}`;
     // 2,000/s × 50 ms = 100 in flight; 200 requesters leave headroom for jitter. The server's own lateness is read
     // after each client (and reset), to tell its share of the tail from the client's.
-    const serverLate = async () => (await (await fetch(`${origin}/stats`)).json()) as { p50LateMs: number; p99LateMs: number };
+    // A new connection each time: the children run synchronously, so a kept-alive socket would be stale by then.
+    const serverLate = () =>
+      new Promise<{ p50LateMs: number; p99LateMs: number }>((resolve, reject) => {
+        httpGet(`${origin}/stats`, { agent: false }, (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => (text += c));
+          res.on("end", () => resolve(JSON.parse(text)));
+        }).on("error", reject);
+      });
     await serverLate();
     const k = child(["kperf", origin, String(SECONDS), "200", "2000"]);
     const ks = await serverLate();
