@@ -3,11 +3,8 @@
  * The engine keeps one sink per (metric, tag set); totals and sub-metrics are merges of sinks, computed on demand.
  * Every sink serialises to a plain JSON state so workers and runner pods can ship and merge them.
  */
-import tdigest from "tdigest";
+import { BatchedDigest } from "./batched-digest.ts";
 import type { MetricType } from "./metric.ts";
-
-const { TDigest } = tdigest;
-type Digest = InstanceType<typeof TDigest>;
 
 /** What a threshold or a summary column reads from a sink (`p` needs a percentile). */
 export type Aggregation = "avg" | "min" | "max" | "med" | "p" | "rate" | "count" | "value";
@@ -190,7 +187,7 @@ export class TrendSink implements Sink {
   max = -Infinity;
   #values: Float64Array | null = null;
   #sorted = true;
-  #digest: Digest | null = null;
+  #digest: BatchedDigest | null = null;
 
   add(value: number): void {
     this.count++;
@@ -198,14 +195,14 @@ export class TrendSink implements Sink {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (this.#digest !== null) {
-      this.#digest._digest(value, 1);
+      this.#digest.add(value);
       return;
     }
     const n = this.count - 1;
     let values = this.#values;
     if (values === null || n === values.length) {
       if (n === EXACT_LIMIT) {
-        this.#toDigest().#digest!._digest(value, 1);
+        this.#toDigest().#digest!.add(value);
         return;
       }
       values = this.#grow(n + 1);
@@ -226,10 +223,9 @@ export class TrendSink implements Sink {
     } else {
       const digest = this.#toDigest().#digest!;
       if (theirs !== null) {
-        for (let i = 0; i < theirs.length; i++) digest._digest(theirs[i]!, 1);
+        for (let i = 0; i < theirs.length; i++) digest.add(theirs[i]!);
       } else {
-        // Pushing the other digest's centroids as weighted points is t-digest's merge.
-        for (const c of o.#digest!.toArray()) digest._digest(c.mean, c.n);
+        digest.mergeFrom(o.#digest!);
       }
     }
     this.count += o.count;
@@ -247,7 +243,7 @@ export class TrendSink implements Sink {
     let centroids: number[] | null = null;
     if (this.#digest !== null) {
       centroids = [];
-      for (const c of this.#digest.toArray()) centroids.push(c.mean, c.n);
+      for (const c of this.#digest.centroids()) centroids.push(c.mean, c.n);
     }
     return {
       type: "trend",
@@ -265,9 +261,15 @@ export class TrendSink implements Sink {
     const sink = new TrendSink();
     if (state.count === 0) return sink;
     if (state.centroids !== null) {
-      const digest = new TDigest();
+      const digest = new BatchedDigest();
       const c = state.centroids;
-      for (let i = 0; i + 1 < c.length; i += 2) digest._digest(c[i]!, c[i + 1]!);
+      const means: number[] = [];
+      const weights: number[] = [];
+      for (let i = 0; i + 1 < c.length; i += 2) {
+        means.push(c[i]!);
+        weights.push(c[i + 1]!);
+      }
+      digest.addCentroids(means, weights);
       sink.#digest = digest;
     } else if (state.values !== null) {
       sink.#grow(state.values.length).set(state.values);
@@ -374,9 +376,9 @@ export class TrendSink implements Sink {
   /** Switches to t-digest mode, moving the exact values in; returns this for chaining. */
   #toDigest(): this {
     if (this.#digest === null) {
-      const digest = new TDigest();
+      const digest = new BatchedDigest();
       const values = this.#exactValues();
-      for (let i = 0; i < values.length; i++) digest._digest(values[i]!, 1);
+      for (let i = 0; i < values.length; i++) digest.add(values[i]!);
       this.#digest = digest;
       this.#values = null;
     }
