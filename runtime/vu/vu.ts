@@ -43,6 +43,9 @@ export type CallOutcome =
   | { readonly ok: true; readonly json: string | undefined }
   | { readonly ok: false; readonly error: GuestError };
 
+/** #deadline while guest code runs and the interrupt handler has not read the clock yet. */
+const ARMED = -1;
+
 const OK_NO_RESULT: CallOutcome = Object.freeze({ ok: true, json: undefined });
 
 /** A run in flight: the token ties the guest driver's done() call to it; late calls of a stopped run are ignored. */
@@ -80,6 +83,7 @@ export class VirtualUser implements VuContext {
   #namespace!: QuickJSHandle;
   #data: QuickJSHandle | undefined;
   readonly #functions = new Map<string, QuickJSHandle | null>();
+  /** When the guest code running now must stop (ms since epoch); 0 when none runs, ARMED until the clock is read. */
   #deadline = 0;
   #token = 0;
   #pending: PendingCall | undefined;
@@ -105,7 +109,16 @@ export class VirtualUser implements VuContext {
     this.#rt = module.newRuntime();
     this.#rt.setMaxStackSize(bp.limits.maxStackBytes);
     this.#rt.setMemoryLimit(bp.limits.memoryLimitBytes);
-    this.#rt.setInterruptHandler(() => this.#deadline !== 0 && Date.now() > this.#deadline);
+    // QuickJS asks every ~10,000 steps; the first ask of a call starts its clock, so calls that end sooner (every
+    // iteration step, every settlement) never read the time.
+    this.#rt.setInterruptHandler(() => {
+      const deadline = this.#deadline;
+      if (deadline === 0) return false;
+      const now = Date.now();
+      if (deadline !== ARMED) return now > deadline;
+      this.#deadline = now + this.#bp.limits.blockingTimeoutMs;
+      return false;
+    });
     this.#vm = this.#rt.newContext();
     this.#direct = DirectBridge.attach(this.#vm);
   }
@@ -342,7 +355,7 @@ export class VirtualUser implements VuContext {
   /** Arms the blocking deadline unless an outer call did; returns whether this call armed it (for #disarm). */
   #arm(): boolean {
     if (this.#deadline !== 0) return false;
-    this.#deadline = Date.now() + this.#bp.limits.blockingTimeoutMs;
+    this.#deadline = ARMED;
     return true;
   }
 
