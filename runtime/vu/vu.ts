@@ -58,8 +58,8 @@ interface PendingCall {
 /**
  * One virtual user: its own QuickJS runtime and context (own heap, limits and job queue), running the
  * scenario's init code once and then one function call at a time. Host calls from the guest arrive here and
- * are dispatched to the stdlib's host functions; their outcomes settle promises the guest made, after which
- * the VU drains its job queue (once per batch of settlements, not once per settlement).
+ * are dispatched to the stdlib's host functions; their outcomes settle the promises those calls returned, after which
+ * the VU drains its job queue right away (settlements arrive on host microtasks, never inside guest code).
  */
 export class VirtualUser implements VuContext {
   readonly id: number;
@@ -87,7 +87,6 @@ export class VirtualUser implements VuContext {
   #deadline = 0;
   #token = 0;
   #pending: PendingCall | undefined;
-  #drainScheduled = false;
   #abort: AbortController | undefined;
   /** Set when the VU was interrupted or ran out of memory: its heap may be inconsistent, so it is never reused. */
   #broken = false;
@@ -363,11 +362,6 @@ export class VirtualUser implements VuContext {
     if (armed) this.#deadline = 0;
   }
 
-  readonly #drainNow = (): void => {
-    this.#drainScheduled = false;
-    this.#drain();
-  };
-
   #drain(): void {
     if (this.#broken && !this.#pending) return;
     const direct = this.#direct;
@@ -378,13 +372,6 @@ export class VirtualUser implements VuContext {
       if (!ok) return this.#failPending(direct.takeError());
     }
     if (this.#iteration !== 0) this.#checkIteration();
-  }
-
-  #scheduleDrain(): void {
-    if (!this.#drainScheduled) {
-      this.#drainScheduled = true;
-      queueMicrotask(this.#drainNow);
-    }
   }
 
   /** An error escaped the driver (an uncatchable interrupt or OOM): it ends the call in flight. */
@@ -531,7 +518,7 @@ export class VirtualUser implements VuContext {
 
   /**
    * Settles the guest promise of an async host call: resolve(then ? then(value) : value), or reject(error); a
-   * `then` that throws rejects the promise with its error. The job queue is drained once per batch (#scheduleDrain).
+   * `then` that throws rejects the promise with its error. The job queue is drained at once: the continuation the settlement woke runs before this returns.
    */
   #settle(resolve: number, reject: number, then: number, value: HostValue, error: unknown): void {
     const direct = this.#direct;
@@ -572,7 +559,7 @@ export class VirtualUser implements VuContext {
     direct.free(reject);
     if (result === 0) this.#failPending(direct.takeError());
     else direct.free(result);
-    this.#scheduleDrain();
+    this.#drain();
   }
 
   #newGuestError(error: unknown): QuickJSHandle {
