@@ -107,7 +107,7 @@ current-context: bench
 export const options = { scenarios: { warm: ${executor(1, 0)}, list: ${executor(seconds, 1)} }, k8s: { http2: false, conns: 1, clients: ${conns} } };
 export async function setup() { await k8s.list("pods", { consistency: "stale" }); }
 const opts = ${process.env.K8S_BENCH_NOOPTS ? "undefined" : '{ consistency: "stale" }'};
-export default async function () { for (let i = 0; i < ${perIteration}; i++) await k8s.list("pods", opts); }
+export default async function () { ${perIteration === 1 ? 'await k8s.list("pods", opts);' : `for (let i = 0; i < ${perIteration}; i++) await k8s.list("pods", opts);`} }
 `);
   const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log: () => {}, cluster: { kubeconfig } });
   // CPU is counted from the measured scenario's start: the engine's first sample tagged with it marks it.

@@ -23,7 +23,7 @@ function engineRun(vus: number, seconds: number): EngineFigures {
 }
 
 function row(name: string, value: string, target: string): void {
-  console.log(`  ${name.padEnd(52)} ${value.padStart(14)}   ${target}`);
+  console.log(`  ${name.padEnd(68)} ${value.padStart(14)}   ${target}`);
 }
 
 console.log(`loadgen bench — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`);

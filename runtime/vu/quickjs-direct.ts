@@ -298,8 +298,9 @@ export class DirectBridge {
   }
 
   #heap(): Int32Array {
-    // The pool gives every module fixed memory, so the view never detaches; recheck anyway (cheap).
-    if (this.#i32.buffer !== this.#in.module.HEAPU8.buffer) this.#i32 = new Int32Array(this.#in.module.HEAPU8.buffer);
+    // The pool gives every module fixed memory, so the view never detaches; should memory ever grow, the old
+    // buffer detaches and the view's length drops to 0.
+    if (this.#i32.length === 0) this.#i32 = new Int32Array(this.#in.module.HEAPU8.buffer);
     return this.#i32;
   }
 
