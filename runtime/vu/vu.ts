@@ -22,7 +22,7 @@ export interface VuBlueprint {
   readonly mapper: StackMapper;
   /** The run's environment (`-e`) as JSON text, the base of every VU's `__ENV`. */
   readonly envJson: string;
-  /** The run's host functions, numbered; guests look ids up by name. */
+  /** The run's host functions by name, for the stdlib shims' bindings. */
   readonly hostFunctions: HostTable;
   readonly engine: MetricsEngine;
   readonly limits: VuLimits;
@@ -477,9 +477,8 @@ export class VirtualUser implements VuContext {
   /** `__loadgen.sync(name)` (and `variadic`): a guest function that calls the host function `name` synchronously. */
   readonly #bindSync: RawHostFunction = (args) => {
     const name = String(args.value(0));
-    const id = this.#bp.hostFunctions.syncIds.get(name);
-    if (id === undefined) throw new Error(`loadgen: no host function ${name}`);
-    const fn = this.#bp.hostFunctions.syncFunctions[id]!;
+    const fn = this.#bp.hostFunctions.sync.get(name);
+    if (fn === undefined) throw new Error(`loadgen: no host function ${name}`);
     const direct = this.#direct;
     return direct.release(direct.newRawFunction(name, (a) => direct.returnValue(callWith(fn, this, a, 0))));
   };
@@ -490,9 +489,8 @@ export class VirtualUser implements VuContext {
    */
   readonly #bindAsync: RawHostFunction = (args) => {
     const name = String(args.value(0));
-    const id = this.#bp.hostFunctions.asyncIds.get(name);
-    if (id === undefined) throw new Error(`loadgen: no host function ${name}`);
-    const fn = this.#bp.hostFunctions.asyncFunctions[id]!;
+    const fn = this.#bp.hostFunctions.async.get(name);
+    if (fn === undefined) throw new Error(`loadgen: no host function ${name}`);
     // Kept for the VU's life, like the bound function itself.
     const then = args.defined(1) ? args.dup(1) : 0;
     const direct = this.#direct;
