@@ -23,11 +23,51 @@ interface ContextInternals {
   cToHostCallbacks?: { callFunction: (ctx: number, thisPtr: number, argc: number, argv: number, fnId: number) => number };
   ctx: { value: number };
   rt: { value: number };
-  module: { HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(ptr: number): void; UTF8ToString(ptr: number): string; lengthBytesUTF8(s: string): number; stringToUTF8(s: string, ptr: number, max: number): void };
+  module: EmscriptenModule;
   ffi: Ffi;
   memory: { heapValueHandle(ptr: number): QuickJSHandle };
   getFunction(fnId: number): (...args: QuickJSHandle[]) => QuickJSHandle | { value?: QuickJSHandle; error?: QuickJSHandle } | void;
   errorToHandle(error: unknown): QuickJSHandle;
+}
+
+/** The emscripten module under a context (one per WASM module): its heap, and the callbacks C calls into JS by. */
+interface EmscriptenModule {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  UTF8ToString(ptr: number): string;
+  lengthBytesUTF8(s: string): number;
+  stringToUTF8(s: string, ptr: number, max: number): void;
+  callbacks?: { callFunction: (asyncify: unknown, ctx: number, thisPtr: number, argc: number, argv: number, fnId: number) => number };
+  [DISPATCH]?: Map<number, GuestCallDispatcher>;
+}
+
+type GuestCallDispatcher = (ctx: number, thisPtr: number, argc: number, argv: number, fnId: number) => number;
+
+/** Where a module keeps its contexts' direct dispatchers (see moduleDispatchers). */
+const DISPATCH = Symbol("loadgen.directDispatch");
+
+/**
+ * The direct dispatchers of one WASM module's contexts, by context pointer. The first call patches the module's
+ * C→JS entry so a guest→host call goes straight to its context's dispatcher: the library's entry wraps every call
+ * in an asyncify handler and a closure, which the sync build never needs. Anything else (an asyncify call, a
+ * context without a bridge) still takes the library's way.
+ */
+function moduleDispatchers(module: EmscriptenModule): Map<number, GuestCallDispatcher> {
+  let dispatchers = module[DISPATCH];
+  if (dispatchers === undefined) {
+    const found = new Map<number, GuestCallDispatcher>();
+    const callbacks = module.callbacks;
+    if (callbacks !== undefined) {
+      const viaLibrary = callbacks.callFunction;
+      callbacks.callFunction = (asyncify, ctx, thisPtr, argc, argv, fnId) => {
+        const direct = asyncify ? undefined : found.get(ctx);
+        return direct !== undefined ? direct(ctx, thisPtr, argc, argv, fnId) : viaLibrary(asyncify, ctx, thisPtr, argc, argv, fnId);
+      };
+    }
+    module[DISPATCH] = dispatchers = found;
+  }
+  return dispatchers;
 }
 
 interface Ffi {
@@ -329,9 +369,10 @@ export class DirectBridge {
   }
 
   /**
-   * Replaces the library's dispatcher for guest→host calls on this context. The library wraps every call in a Scope
-   * and a generator (so host functions may suspend under asyncify); loadgen uses the sync build, its host functions
-   * never suspend, and that wrapping was the largest single cost of a host call. Raw functions read their arguments
+   * Replaces the library's dispatcher for guest→host calls on this context, and registers it with the module's entry
+   * (moduleDispatchers). The library wraps every call in a Scope and a generator (so host functions may suspend under
+   * asyncify); loadgen uses the sync build, its host functions never suspend, and that wrapping was the largest single
+   * cost of a host call. Raw functions read their arguments
    * from memory; other functions keep the library's contract (borrowed handles, the returned handle duplicated into
    * C and disposed here, a thrown error turned into a guest exception).
    */
@@ -339,7 +380,7 @@ export class DirectBridge {
     const internals = this.#in;
     const ffi = this.#ffi;
     const ctxPtr = this.#ctx;
-    internals.cToHostCallbacks!.callFunction = (ctx, _thisPtr, argc, argv, fnId) => {
+    const dispatch: GuestCallDispatcher = (ctx, _thisPtr, argc, argv, fnId) => {
       if (ctx !== ctxPtr) throw new Error("QuickJSContext instance received C -> JS call with mismatched ctx");
       const fn = internals.getFunction(fnId);
       try {
@@ -381,6 +422,8 @@ export class DirectBridge {
         }
       }
     };
+    internals.cToHostCallbacks!.callFunction = dispatch;
+    moduleDispatchers(internals.module).set(ctxPtr, dispatch);
   }
 }
 
