@@ -1,6 +1,7 @@
 // One measurement of bench/k8s-bench.ts in a fresh process, so its CPU time and event loop belong to it alone.
 // Prints one JSON line. Modes:
-//   undici  ORIGIN SECONDS CONNS            a bare undici Pool loop (request + body.dump()), CONNS requests in flight
+//   undici  ORIGIN SECONDS CONNS [RATE]     a bare undici Pool loop (request + body.dump()), CONNS requests in flight;
+//                                           with RATE, open-loop at RATE/s with latency percentiles (the control)
 //   kperf   ORIGIN SECONDS CONNS [RATE]     loadgen's kperf-profile path: runSpec with client=CONNS, HTTP/1.1
 //   vu      ORIGIN SECONDS CONNS [RATE]     loadgen's VU-scenario path: k8s.list() from VUs (CONNS VUs, or RATE/s)
 //   slow    PORT                            an HTTP server that answers every request after 50 ms
@@ -35,6 +36,7 @@ function report(requests: number, wallMs: number, cpu: NodeJS.CpuUsage, extra: R
 }
 
 async function bareUndici(origin: string): Promise<void> {
+  if (rate > 0) return bareUndiciAtRate(origin);
   const pool = new Pool(origin, { connections: conns, pipelining: 1 });
   let stop = false;
   let n = 0;
@@ -52,6 +54,43 @@ async function bareUndici(origin: string): Promise<void> {
   setTimeout(() => (stop = true), seconds * 1000);
   await Promise.all(Array.from({ length: conns }, loop));
   report(n, performance.now() - t0, process.cpuUsage(cpu0));
+  await pool.close();
+}
+
+/**
+ * The control for the latency check: a bare undici Pool sending RATE requests/s open-loop (a request starts on
+ * schedule whatever is in flight, up to CONNS), timing each from request to body end, after a one-second warm-up.
+ */
+async function bareUndiciAtRate(origin: string): Promise<void> {
+  const pool = new Pool(origin, { connections: conns, pipelining: 1 });
+  const one = async (latencies: number[] | undefined) => {
+    const t = performance.now();
+    const r = await pool.request({ path: PATH, method: "GET", headers: { accept: "application/json" } });
+    await r.body.dump();
+    latencies?.push(performance.now() - t);
+  };
+  const run = async (ms: number, latencies: number[] | undefined) => {
+    const inFlight = new Set<Promise<void>>();
+    const t0 = performance.now();
+    for (let k = 0; ; k++) {
+      const at = (k * 1000) / rate;
+      if (at >= ms) break;
+      const wait = at - (performance.now() - t0);
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (inFlight.size >= conns) continue; // dropped, as an arrival-rate executor would
+      const p: Promise<void> = one(latencies).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  };
+  await run(1000, undefined);
+  const latencies: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run(seconds * 1000, latencies);
+  const wall = performance.now() - t0;
+  latencies.sort((a, b) => a - b);
+  report(latencies.length, wall, process.cpuUsage(cpu0), { p50ms: +exactPercentile(latencies, 0.5).toFixed(2), p99ms: +exactPercentile(latencies, 0.99).toFixed(2) });
   await pool.close();
 }
 

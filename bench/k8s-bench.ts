@@ -165,16 +165,22 @@ export async function benchK8s(): Promise<Record<string, number | string>> {
         }).on("error", reject);
       });
     await serverLate();
-    const slowRounds: { k: Figures; ks: { p50LateMs: number; p99LateMs: number }; v: Figures; vs: { p50LateMs: number; p99LateMs: number } }[] = [];
+    // A bare undici client at the same rate is the control: what any Node client measures on this machine.
+    const slowRounds: { u: Figures; k: Figures; ks: { p50LateMs: number; p99LateMs: number }; v: Figures; vs: { p50LateMs: number; p99LateMs: number } }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
+      const u = child(["undici", origin, String(SECONDS), "200", "2000"]);
+      await serverLate();
       const k = child(["kperf", origin, String(SECONDS), "200", "2000"]);
       const ks = await serverLate();
       const v = child(["vu", origin, String(SECONDS), "200", "2000"]);
       const vs = await serverLate();
-      slowRounds.push({ k, ks, v, vs });
+      slowRounds.push({ u, k, ks, v, vs });
     }
     const sm = (f: (r: (typeof slowRounds)[number]) => number) => +median(slowRounds.map(f)).toFixed(2);
     const each = (f: (r: (typeof slowRounds)[number]) => number) => slowRounds.map((r) => f(r).toFixed(2)).join(" ");
+    out["50 ms server, bare undici at 2,000/s (control): p50 ms, median"] = sm((r) => r.u.p50ms!);
+    out["50 ms server, bare undici at 2,000/s (control): p99 ms, median"] = sm((r) => r.u.p99ms!);
+    out["50 ms server, bare undici (control): p99 ms, each round"] = each((r) => r.u.p99ms!);
     out["50 ms server, kperf path at 2,000/s: achieved requests/s (median)"] = sm((r) => r.k.rps);
     out["50 ms server, kperf path: p50 ms, median (target 50 ± 2)"] = sm((r) => r.k.p50ms!);
     out["50 ms server, kperf path: p99 ms, median (target 50 ± 2)"] = sm((r) => r.k.p99ms!);
