@@ -1,24 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BatchedDigest } from "./batched-digest.ts";
-
-function exactQuantile(sorted: number[], q: number): number {
-  const i = q * (sorted.length - 1);
-  const lo = sorted[Math.floor(i)]!;
-  const hi = sorted[Math.ceil(i)]!;
-  return lo + (hi - lo) * (i - Math.floor(i));
-}
-
-function latencies(n: number, seed: number): number[] {
-  // Deterministic LCG; exponential-ish, like request latencies in ms.
-  let x = seed;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out.push(-Math.log(1 - x / 2147483648) * 20 + 1);
-  }
-  return out;
-}
+import { exactPercentile, latencySamples } from "./test-samples.ts";
 
 const orders: Record<string, (v: number[]) => number[]> = {
   "arrival order": (v) => v,
@@ -28,12 +11,11 @@ const orders: Record<string, (v: number[]) => number[]> = {
 
 for (const [name, order] of Object.entries(orders)) {
   test(`percentiles stay within 1% of exact for 200,000 samples in ${name}`, () => {
-    const values = latencies(200_000, 11);
+    const values = latencySamples(200_000, 11, 20);
     const d = new BatchedDigest();
     for (const v of order(values)) d.add(v);
-    const sorted = [...values].sort((a, b) => a - b);
     for (const q of [0.5, 0.9, 0.95, 0.99, 0.999]) {
-      const exact = exactQuantile(sorted, q);
+      const exact = exactPercentile(values, q * 100);
       const got = d.percentile(q)!;
       assert.ok(Math.abs(got - exact) / exact < 0.01, `${name} p${q * 100}: ${got} vs ${exact}`);
     }
@@ -42,7 +24,7 @@ for (const [name, order] of Object.entries(orders)) {
 
 test("memory stays bounded: a million samples keep a few hundred centroids", () => {
   const d = new BatchedDigest();
-  for (const v of latencies(1_000_000, 5)) d.add(v);
+  for (const v of latencySamples(1_000_000, 5, 20)) d.add(v);
   const centroids = d.centroids();
   assert.ok(centroids.length < 1000, `${centroids.length} centroids`);
   assert.is(centroids.reduce((a, c) => a + c.n, 0), 1_000_000, "every sample is counted once");
@@ -50,7 +32,7 @@ test("memory stays bounded: a million samples keep a few hundred centroids", () 
 
 test("a digest rebuilt from its centroids answers the same percentiles", () => {
   const a = new BatchedDigest();
-  for (const v of latencies(30_000, 9)) a.add(v);
+  for (const v of latencySamples(30_000, 9, 20)) a.add(v);
   const c = a.centroids();
   const b = new BatchedDigest();
   b.addCentroids(c.map((x) => x.mean), c.map((x) => x.n));
@@ -67,14 +49,14 @@ test("samples still in the batch are seen by a read", () => {
 test("merging another digest gives the percentiles of all samples", () => {
   const a = new BatchedDigest();
   const b = new BatchedDigest();
-  const va = latencies(50_000, 1);
-  const vb = latencies(50_000, 2).map((v) => v * 3);
+  const va = latencySamples(50_000, 1, 20);
+  const vb = latencySamples(50_000, 2, 20).map((v) => v * 3);
   va.forEach((v) => a.add(v));
   vb.forEach((v) => b.add(v));
   a.mergeFrom(b);
-  const sorted = [...va, ...vb].sort((x, y) => x - y);
+  const all = [...va, ...vb];
   for (const q of [0.5, 0.99]) {
-    const exact = exactQuantile(sorted, q);
+    const exact = exactPercentile(all, q * 100);
     assert.ok(Math.abs(a.percentile(q)! - exact) / exact < 0.02, `p${q * 100}: ${a.percentile(q)} vs ${exact}`);
   }
 });

@@ -5,6 +5,7 @@ import { MetricRegistry } from "./metric.ts";
 import { TagRegistry } from "./tags.ts";
 import type { TrendSink } from "./sink.ts";
 import type { Output, SampleRecord } from "../output/types.ts";
+import { latencySamples as skewed } from "./test-samples.ts";
 
 function setup() {
   const metrics = new MetricRegistry();
@@ -115,16 +116,6 @@ test("engine.observedMetrics() lists only metrics with samples", () => {
   engine.add(b, tags.empty, 1);
   assert.equal(engine.observedMetrics().map((m) => m.name), ["b"]);
 });
-
-function skewed(n: number, seed: number): number[] {
-  let x = seed;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out.push(-Math.log(1 - x / 2147483648) * 50 + 1);
-  }
-  return out;
-}
 
 test("merging two snapshots equals one engine fed every sample", () => {
   const one = setup();

@@ -1,26 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CounterSink, createSink, EXACT_LIMIT, GaugeSink, RateSink, sinkFromJSON, TrendSink } from "./sink.ts";
-
-/** k6's exact percentile (TrendSink.P): interpolation between the closest ranks of the sorted samples. */
-function exactPercentile(values: number[], pct: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const i = (pct / 100) * (sorted.length - 1);
-  const lo = sorted[Math.floor(i)]!;
-  const hi = sorted[Math.ceil(i)]!;
-  return lo + (hi - lo) * (i - Math.floor(i));
-}
-
-function skewed(n: number, seed: number): number[] {
-  // Deterministic LCG so failures reproduce; exponential-ish latencies like real ones.
-  let x = seed;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    out.push(-Math.log(1 - x / 2147483648) * 50 + 1);
-  }
-  return out;
-}
+import { exactPercentile, latencySamples as skewed } from "./test-samples.ts";
 
 test("CounterSink sums values and reports rate per elapsed second", () => {
   const s = new CounterSink();
