@@ -27,6 +27,9 @@ export class BatchedDigest {
   #weights = new Float64Array(64);
   #size = 0;
   #total = 0;
+  // The arrays the next merge writes into, swapped with the current ones after it (no allocation per batch).
+  #spareMeans = new Float64Array(64);
+  #spareWeights = new Float64Array(64);
   // Samples not merged yet.
   readonly #batch = new Float64Array(BATCH);
   #batched = 0;
@@ -89,9 +92,13 @@ export class BatchedDigest {
     let added = 0;
     for (let j = 0; j < count; j++) added += weights === ONES ? 1 : weights[j]!;
     const total = this.#total + added;
-    const capacity = Math.max(64, oldSize + count);
-    const outMeans = new Float64Array(capacity);
-    const outWeights = new Float64Array(capacity);
+    if (this.#spareMeans.length < oldSize + count) {
+      const capacity = Math.max(2 * this.#spareMeans.length, oldSize + count);
+      this.#spareMeans = new Float64Array(capacity);
+      this.#spareWeights = new Float64Array(capacity);
+    }
+    const outMeans = this.#spareMeans;
+    const outWeights = this.#spareWeights;
     let size = 0;
     let i = 0;
     let j = 0;
@@ -134,6 +141,8 @@ export class BatchedDigest {
       outWeights[size] = weight;
       size++;
     }
+    this.#spareMeans = oldMeans;
+    this.#spareWeights = oldWeights;
     this.#means = outMeans;
     this.#weights = outWeights;
     this.#size = size;
