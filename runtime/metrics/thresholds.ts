@@ -43,6 +43,11 @@ export interface ConditionResult {
   abortOnFail: boolean;
   /** True when the condition was not evaluated for lack of samples (it then counts as ok). */
   noData: boolean;
+  /**
+   * The (sub-)metric had no samples. A final evaluation still judges it as k6 does (an empty counter reads 0, so
+   * `count>0` fails), but a condition that passes this way was not measured: the summary says so instead of ✓.
+   */
+  noSamples: boolean;
   /** Why the condition could not be evaluated at all (e.g. an aggregation the metric's type lacks); such a condition fails. */
   error?: string;
 }
@@ -172,10 +177,11 @@ export class ThresholdSet {
       if (metric !== undefined) engine.track(metric, def.filter);
       let sink = metric === undefined ? undefined : engine.view(metric, def.filter);
       if (sink === undefined && metric !== undefined && final) sink = createSink(metric.type);
-      const skip = sink === undefined || (!final && sink.isEmpty());
+      const empty = sink === undefined || sink.isEmpty();
+      const skip = sink === undefined || (!final && empty);
       const conditions: ConditionResult[] = [];
       for (const { condition, abortOnFail, delayAbortEvalMs } of def.conditions) {
-        const result: ConditionResult = { source: condition.source, ok: true, observed: undefined, abortOnFail, noData: false };
+        const result: ConditionResult = { source: condition.source, ok: true, observed: undefined, abortOnFail, noData: false, noSamples: empty };
         const why = metric === undefined ? undefined : aggregationProblem(metric, condition);
         if (why !== undefined) {
           result.ok = false;

@@ -14,8 +14,11 @@ export interface SummaryMetric {
   type: MetricType;
   contains: ValueType;
   values: Record<string, number>;
-  /** Condition source → outcome; only for metrics that have thresholds. */
-  thresholds?: Record<string, { ok: boolean }>;
+  /**
+   * Condition source → outcome; only for metrics that have thresholds. `notEvaluated` says why a condition that did
+   * not fail was not really judged (no samples): it is neither a pass nor a fail, and the summary does not show ✓.
+   */
+  thresholds?: Record<string, { ok: boolean; notEvaluated?: string }>;
 }
 
 /** One check: its name, its path (`::group::name`) and how often it passed and failed. */
@@ -77,6 +80,10 @@ export interface BuildSummaryInput {
 
 const GROUP_SEPARATOR = "::";
 
+function notEvaluatedReason(name: string, metrics: MetricRegistry): string {
+  return metrics.get(name) === undefined ? `no metric ${name} is emitted by this run` : `${name} has no samples`;
+}
+
 /** Builds the summary data from the engine's final state (call after the final threshold evaluation). */
 export function buildSummary(input: BuildSummaryInput): Summary {
   const { engine, metrics, elapsedMs } = input;
@@ -103,7 +110,9 @@ export function buildSummary(input: BuildSummaryInput): Summary {
     const hasFilter = Object.keys(key.filter).length > 0;
     const e = hasFilter ? entry(key.key, metric, engine.view(metric, key.filter)) : out[metric.name]!;
     e.thresholds ??= {};
-    for (const c of key.conditions) e.thresholds[c.source] = { ok: c.ok };
+    for (const c of key.conditions) {
+      e.thresholds[c.source] = c.ok && (c.noData || c.noSamples) ? { ok: c.ok, notEvaluated: notEvaluatedReason(key.metric, metrics) } : { ok: c.ok };
+    }
   }
 
   const aborted = input.aborted !== undefined || input.thresholds?.abort === true;

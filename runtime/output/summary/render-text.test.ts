@@ -3,6 +3,10 @@ import * as assert from "uvu/assert";
 import { buildSummary } from "./build-summary.ts";
 import { humanizeBytes, humanizeDuration, humanizeValue, renderTextSummary } from "./render-text.ts";
 import { sampleRun } from "./test-fixture.ts";
+import { MetricsEngine } from "../../metrics/engine.ts";
+import { MetricRegistry } from "../../metrics/metric.ts";
+import { TagRegistry } from "../../metrics/tags.ts";
+import { ThresholdSet } from "../../metrics/thresholds.ts";
 
 function render(color: boolean): string {
   const { metrics, engine, results } = sampleRun();
@@ -30,8 +34,11 @@ test("renderTextSummary() draws k6's classic summary", () => {
     "     data_received..........: 12 kB  6.2 kB/s",
     "     group_duration.........: avg=3ms  min=3ms  med=3ms  max=3ms   p(90)=3ms  p(95)=3ms",
     "   ✓ http_req_duration......: avg=55ms min=10ms med=55ms max=100ms p(90)=91ms p(95)=95.49ms",
-    "     ✓ { scenario:none }....: avg=0s   min=0s   med=0s   max=0s    p(90)=0s   p(95)=0s",
+    "     - { scenario:none }....: avg=0s   min=0s   med=0s   max=0s    p(90)=0s   p(95)=0s",
     "     vus....................: 5      min=5    max=5",
+    "",
+    "   - thresholds not evaluated:",
+    '     http_req_duration{scenario:none} "max<1": http_req_duration has no samples',
     "",
   ].join("\n");
   assert.fixture(render(false), expected);
@@ -49,10 +56,27 @@ test("renderTextSummary() aligns colons even with colour on", () => {
   assert.is(strip(render(true)), render(false));
 });
 
-test("renderTextSummary() reports an aborted run", () => {
+test("renderTextSummary() reports an aborted run first and last", () => {
   const { metrics, engine } = sampleRun();
   const s = buildSummary({ engine, metrics, elapsedMs: 1, options: {}, aborted: { reason: "SIGINT" } });
-  assert.match(renderTextSummary(s, { color: false }), "✗ run aborted: SIGINT");
+  const lines = renderTextSummary(s, { color: false }).trim().split("\n");
+  assert.is(lines[0]!.trim(), "✗ run aborted: SIGINT");
+  assert.is(lines.at(-1)!.trim(), "✗ run aborted: SIGINT");
+});
+
+test("renderTextSummary() shows no ✓ for thresholds on metrics that got no samples, and says why", () => {
+  const metrics = new MetricRegistry();
+  const engine = new MetricsEngine(metrics, new TagRegistry());
+  metrics.register("checks", "rate");
+  metrics.register("vmi_creation_to_running_seconds", "trend");
+  const thresholds = ThresholdSet.fromOptions({ checks: ["rate==1"], vmi_creation_to_running_seconds: ["p(50)<=45", "p(95)<=60"] }, metrics);
+  const results = thresholds.evaluate(engine, 1000, { final: true });
+  const text = renderTextSummary(buildSummary({ engine, metrics, thresholds: results, elapsedMs: 1000, options: {}, aborted: { reason: "setup() failed" } }), { color: false });
+  assert.not.match(text, "✓");
+  assert.match(text, /- checks\.+: no samples/);
+  assert.match(text, "- vmi_creation_to_running_seconds");
+  assert.match(text, 'vmi_creation_to_running_seconds "p(95)<=60": vmi_creation_to_running_seconds has no samples');
+  assert.match(text, 'checks "rate==1": checks has no samples');
 });
 
 const durations: Array<[number, string]> = [

@@ -13,6 +13,8 @@ export interface RenderTextOptions {
 
 const PASS = "✓";
 const FAIL = "✗";
+/** A threshold that was not judged (no samples): neither ✓ nor ✗. */
+const NOT_EVALUATED = "-";
 const GROUP_PREFIX = "█";
 const DETAILS_PREFIX = "↳";
 const BASE_INDENT = " ";
@@ -27,14 +29,20 @@ const FAINT = 2;
 export function renderTextSummary(summary: Summary, options: RenderTextOptions): string {
   const decorate: Decorate = options.color ? (text, ...codes) => `\x1b[${codes.join(";")}m${text}\x1b[0m` : (text) => text;
   const lines: string[] = [];
+  // An aborted run says so first, so that nothing below reads as a pass.
+  const aborted = summary.state.aborted ? BASE_INDENT + "  " + decorate(`${FAIL} run aborted: ${summary.state.abortReason ?? "no reason given"}`, RED) : undefined;
+  if (aborted) lines.push(aborted, "");
   lines.push(...renderGroup(BASE_INDENT + "    ", summary.root_group, decorate));
   lines.push(...renderMetrics(summary, decorate));
+  const notEvaluated = notEvaluatedThresholds(summary);
+  if (notEvaluated.length) {
+    lines.push("", BASE_INDENT + "  " + decorate(`${NOT_EVALUATED} thresholds not evaluated:`, FAINT));
+    for (const line of notEvaluated) lines.push(BASE_INDENT + "    " + decorate(line, FAINT));
+  }
   for (const ext of Object.values(summary.extensions ?? {})) {
     for (const table of ext.tables) lines.push("", ...renderTable(table));
   }
-  if (summary.state.aborted) {
-    lines.push("", BASE_INDENT + "  " + decorate(`${FAIL} run aborted: ${summary.state.abortReason ?? "no reason given"}`, RED));
-  }
+  if (aborted) lines.push("", aborted);
   return "\n" + lines.join("\n") + "\n";
 }
 
@@ -105,8 +113,11 @@ function renderMetrics(summary: Summary, decorate: Decorate): string[] {
     }
     let mark = " ";
     if (metric.thresholds !== undefined) {
-      const ok = Object.values(metric.thresholds).every((t) => t.ok);
-      mark = decorate(ok ? PASS : FAIL, ok ? GREEN : RED);
+      const outcomes = Object.values(metric.thresholds);
+      const ok = outcomes.every((t) => t.ok);
+      if (!ok) mark = decorate(FAIL, RED);
+      else if (outcomes.every((t) => t.notEvaluated !== undefined)) mark = decorate(NOT_EVALUATED, FAINT);
+      else mark = decorate(PASS, GREEN);
     }
     const sub = subIndent(name);
     const shown = displayName(name);
@@ -114,6 +125,17 @@ function renderMetrics(summary: Summary, decorate: Decorate): string[] {
     lines.push(`${indent}${sub}${mark} ${shown}${decorate(dots + ":", FAINT)} ${data}`.trimEnd());
   }
   return lines;
+}
+
+/** `metric "condition": why` for every threshold that was not judged. */
+export function notEvaluatedThresholds(summary: Summary): string[] {
+  const out: string[] = [];
+  for (const [name, metric] of Object.entries(summary.metrics)) {
+    for (const [source, t] of Object.entries(metric.thresholds ?? {})) {
+      if (t.notEvaluated !== undefined) out.push(`${name} "${source}": ${t.notEvaluated}`);
+    }
+  }
+  return out;
 }
 
 function nonTrendValues(metric: SummaryMetric, timeUnit: string | null): string[] {
@@ -128,6 +150,8 @@ function nonTrendValues(metric: SummaryMetric, timeUnit: string | null): string[
         "max=" + humanizeValue(v.max ?? 0, metric, timeUnit),
       ];
     case "rate":
+      // 0.00% of nothing reads like a measured failure (or, with ✓ 0, a pass): say there was nothing.
+      if (!v.passes && !v.fails) return ["no samples"];
       return [humanizeValue(v.rate ?? 0, metric, timeUnit), `${PASS} ${v.passes ?? 0}`, `${FAIL} ${v.fails ?? 0}`];
     default:
       return ["[no data]"];
