@@ -96,9 +96,12 @@ export function parseScenario(name: string, raw: unknown, problems: string[]): S
   const o = raw as Record<string, unknown>;
   const executor = o.executor;
   if (typeof executor !== "string" || !(executor in EXECUTOR_FIELDS)) {
+    const near = typeof executor === "string" ? closestExecutor(executor) : undefined;
     problems.push(
-      `${at}.executor: ${executor === undefined ? "missing" : `unknown executor ${JSON.stringify(executor)}`}; use one of ${Object.keys(EXECUTOR_FIELDS).join(", ")}`,
+      `${at}.executor: ${executor === undefined ? "missing" : `unknown executor ${JSON.stringify(executor)}`}${near ? ` (did you mean "${near}"?)` : ""}; use one of ${Object.keys(EXECUTOR_FIELDS).join(", ")}`,
     );
+    // The other fields are still read, so that one run of the script reports every problem, not just this one.
+    checkFieldsOfAnyExecutor(at, o, problems);
     return undefined;
   }
   const type = executor as ExecutorType;
@@ -161,6 +164,73 @@ export function parseScenario(name: string, raw: unknown, problems: string[]): S
       break;
   }
   return problems.length === before ? config : undefined;
+}
+
+/** Field types shared by the executors that take each field, for checking a scenario whose executor is unknown. */
+const FIELD_KINDS: Readonly<Record<string, "integer" | "integer0" | "number" | "duration" | "stages">> = {
+  vus: "integer",
+  iterations: "integer",
+  startVUs: "integer0",
+  preAllocatedVUs: "integer0",
+  maxVUs: "integer0",
+  rate: "number",
+  startRate: "number",
+  duration: "duration",
+  maxDuration: "duration",
+  timeUnit: "duration",
+  gracefulRampDown: "duration",
+  stages: "stages",
+};
+
+function checkFieldsOfAnyExecutor(at: string, o: Record<string, unknown>, problems: string[]): void {
+  const r = new FieldReader(at, o, problems);
+  r.duration("startTime", 0);
+  r.duration("gracefulStop", 0);
+  r.string("exec", "default");
+  r.stringMap("env");
+  r.stringMap("tags");
+  const known = new Set<string>([...COMMON_FIELDS, ...Object.keys(FIELD_KINDS)]);
+  for (const key of Object.keys(o)) {
+    if (!known.has(key)) problems.push(`${at}.${key}: unknown option (no executor takes it)`);
+    switch (FIELD_KINDS[key]) {
+      case "integer":
+        r.integer(key, 1, 1);
+        break;
+      case "integer0":
+        r.integer(key, 0, 0);
+        break;
+      case "number":
+        r.number(key, 0, false);
+        break;
+      case "duration":
+        r.duration(key, 0, key !== "gracefulRampDown");
+        break;
+      case "stages":
+        r.stages(key);
+        break;
+    }
+  }
+}
+
+/** The executor name within two edits of `name`, for a "did you mean" hint. */
+function closestExecutor(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of Object.keys(EXECUTOR_FIELDS)) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 /** The VU budget of an arrival-rate executor: preAllocatedVUs (required) and maxVUs (default: the same, never below). */

@@ -89,4 +89,12 @@ test("every problem is reported at once, not only the first", async () => {
   assert.match(o.error!, "scenarios.b.duration");
 });
 
+test("a scenario with an unknown executor still has its other fields checked, with a hint for a near miss", async () => {
+  const o = await run({ scenarios: { s: { executor: "constant-vuz", vus: -1, duration: "5x" } } });
+  assert.is(o.exitCode, 104);
+  assert.match(o.error!, 'scenarios.s.executor: unknown executor "constant-vuz" (did you mean "constant-vus"?)');
+  assert.match(o.error!, "scenarios.s.vus: must be an integer ≥ 1, got -1");
+  assert.match(o.error!, 'scenarios.s.duration: invalid duration "5x"');
+});
+
 test.run();
