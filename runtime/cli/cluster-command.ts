@@ -1,13 +1,14 @@
 // `loadgen cluster up|status|down`: the local control plane from the shell.
 import { Command, InvalidArgumentError } from "commander";
-import { ensureBinaries } from "../cluster/build.ts";
+import { BuildInterruptedError, ensureBinaries } from "../cluster/build.ts";
 import { clusterDown, clusterStatus, clusterUp, type ClusterStatus } from "../cluster/local-cluster.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
 function fail(err: unknown): void {
   process.stderr.write(`loadgen cluster: ${(err as Error)?.message ?? String(err)}\n`);
-  process.exitCode = 1;
+  // An interrupted build exits as a shell expects of Ctrl-C (130) or a kill (143).
+  process.exitCode = err instanceof BuildInterruptedError ? (err.signal === "SIGINT" ? 130 : 143) : 1;
 }
 
 function parsePort(value: string): number {

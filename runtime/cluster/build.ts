@@ -5,7 +5,7 @@
 // when complete, so an interrupted build never leaves a half binary behind.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BUILDS, type BuildSpec } from "./components.ts";
@@ -20,6 +20,15 @@ export class BuildError extends Error {
   ) {
     super(`building ${component} failed: ${detail}\n--- last lines of go build output ---\n${outputTail}`);
     this.name = "BuildError";
+  }
+}
+
+/** The build was stopped by a signal: nothing was cached, and Go's build cache lets the next build resume. */
+export class BuildInterruptedError extends BuildError {
+  constructor(component: string, readonly signal: NodeJS.Signals) {
+    super(component, "", `interrupted (${signal}); nothing half-built was kept, and the next build resumes from Go's build cache`);
+    this.message = `building ${component} was interrupted (${signal}); nothing half-built was kept, and the next build resumes from Go's build cache`;
+    this.name = "BuildInterruptedError";
   }
 }
 
@@ -93,7 +102,11 @@ function formatDuration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
-/** Runs one `go build`, reporting progress every 30 s; resolves with the seconds it took. */
+/**
+ * Runs one `go build`, reporting progress every 30 s; resolves with the seconds it took. Should this process exit
+ * meanwhile (Ctrl-C, a kill, a run that ends), the build and its temp dir go with it: nothing half-built stays in
+ * the cache, and the next build resumes from Go's own build cache.
+ */
 async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: string) => void): Promise<number> {
   const args = ["build", "-v", "-trimpath", "-ldflags", `-s -w ${spec.ldflags}`.trim(), "-o", join(outDir, spec.binary), spec.pkg];
   // nice: the build must not starve whatever else shares the machine (tests, benchmarks).
@@ -103,6 +116,20 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
     env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: [process.env.GOFLAGS, "-mod=readonly"].filter(Boolean).join(" ") },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A signal stops the build (go and the compilers it runs), and ensureBuilt removes the temp dir; an exit of this
+  // process by any other road takes both with it too.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    child.kill("SIGTERM");
+  };
+  const onExit = () => {
+    child.kill("SIGKILL");
+    rmSync(outDir, { recursive: true, force: true });
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.once("exit", onExit);
   const tail: string[] = [];
   let packages = 0;
   const onData = (chunk: Buffer) => {
@@ -129,6 +156,7 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
       child.on("error", reject);
       child.on("close", resolve);
     });
+    if (interrupted) throw new BuildInterruptedError(spec.component, interrupted);
     if (code !== 0) {
       throw new BuildError(spec.component, tail.join("\n"), `go build exited with code ${code} in ${spec.moduleDir}`);
     }
@@ -137,6 +165,9 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
     throw new BuildError(spec.component, tail.join("\n"), (err as Error).message);
   } finally {
     clearInterval(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", onExit);
   }
   return (Date.now() - started) / 1000;
 }
