@@ -7,6 +7,7 @@
 import type { Metric, MetricRegistry } from "../runtime/metrics/metric.ts";
 import type { TagRegistry, TagSet } from "../runtime/metrics/tags.ts";
 import type { MetricsEngine } from "../runtime/metrics/engine.ts";
+import type { ClusterAccess } from "./k8s/cluster-access.ts";
 
 /** What crosses the VU boundary as an argument or a result. Objects travel as JSON text, decoded by the shim. */
 export type HostValue = string | number | boolean | null | undefined;
@@ -57,6 +58,12 @@ export interface RunContext {
   readonly env: Readonly<Record<string, string>>;
   /** Cluster access chosen on the command line (`--kubeconfig`, `--context`); modules fall back to KUBECONFIG etc. */
   readonly cluster: ClusterFlags;
+  /**
+   * The run's cluster access, resolved once (kubeconfig, in-cluster, or the local cluster, started if need be). A run
+   * whose scenario imports a cluster module has it resolved before the test starts, outside every scenario timeout.
+   * @throws {ClusterAccessError} when no cluster can be reached or the kubeconfig is wrong.
+   */
+  clusterAccess(): Promise<ClusterAccess>;
   /** Aborted when the run is ending: long-lived work (watches, pools) must wind down. */
   readonly signal: AbortSignal;
   /** Prints a line for the user (stderr). */
@@ -121,8 +128,18 @@ export interface SummaryTable {
   readonly rows: ReadonlyArray<ReadonlyArray<string | number>>;
 }
 
-/** A stdlib module as the engine registers it. */
+/** The host half of a stdlib module (its registry entry, with the specifier and guest shim, is in stdlib/modules.ts). */
 export interface HostModule {
+  /** Creates the module's per-run state. Called once per run, before any VU exists. */
+  open(run: RunContext): HostModuleInstance | Promise<HostModuleInstance>;
+}
+
+/**
+ * A stdlib module as the engine registers it (stdlib/modules.ts). The host half is loaded only for runs whose
+ * scenario imports the module (or a module that requires it), so a run without Kubernetes never loads the
+ * Kubernetes client's dependencies: start-up stays fast.
+ */
+export interface StdlibModule {
   /** The import specifier scenarios use, e.g. `loadgen/metrics`. */
   readonly specifier: string;
   /** The top-level key of `options` this module reads, if any (e.g. `k8s` for `options.k8s`). */
@@ -133,6 +150,12 @@ export interface HostModule {
    * not use are left out of its bundle (every VU compiles the bundle).
    */
   readonly guestEntry: string;
-  /** Creates the module's per-run state. Called once per run, before any VU exists. */
-  open(run: RunContext): HostModuleInstance | Promise<HostModuleInstance>;
+  /** Opened for every run, imported or not: it serves globals or built-in metrics (`open()`, `checks`). */
+  readonly core?: boolean;
+  /** Modules whose host half this one builds on (opened with it). */
+  readonly requires?: readonly string[];
+  /** Talks to a cluster: a run that uses it resolves cluster access before the test starts. */
+  readonly usesCluster?: boolean;
+  /** Loads the host half. */
+  load(): Promise<HostModule>;
 }

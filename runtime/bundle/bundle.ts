@@ -18,6 +18,8 @@ export interface ScenarioBundle {
   readonly moduleName: string;
   /** The folder the source map's paths are relative to. */
   readonly sourceRoot: string;
+  /** The stdlib specifiers the scenario (or a file it imports) imports: the run opens only those modules. */
+  readonly stdlibImports: ReadonlySet<string>;
 }
 
 /** Options for {@link bundleScenario}. */
@@ -43,6 +45,7 @@ export async function bundleScenario(scriptPath: string, options: BundleOptions)
   if (!existsSync(entryPath) || !statSync(entryPath).isFile()) {
     throw new ScriptError(`script not found: ${scriptPath}`);
   }
+  const stdlibImports = new Set<string>();
   let result: esbuild.BuildResult<{ write: false; metafile: false }>;
   try {
     result = await esbuild.build({
@@ -60,7 +63,7 @@ export async function bundleScenario(scriptPath: string, options: BundleOptions)
       sourcesContent: false,
       keepNames: true,
       logLevel: "silent",
-      plugins: [stdlibResolver(options.stdlib)],
+      plugins: [stdlibResolver(options.stdlib, stdlibImports)],
     });
   } catch (error) {
     throw new ScriptError(formatBuildFailure(error));
@@ -76,17 +79,21 @@ export async function bundleScenario(scriptPath: string, options: BundleOptions)
     sourceMap: map.text,
     moduleName: BUNDLE_NAME,
     sourceRoot: process.cwd(),
+    stdlibImports,
   };
 }
 
 /** Resolves stdlib specifiers to their guest shims and rejects unknown `loadgen/…` ones with the importing line. */
-function stdlibResolver(stdlib: ReadonlyMap<string, string>): esbuild.Plugin {
+function stdlibResolver(stdlib: ReadonlyMap<string, string>, imported: Set<string>): esbuild.Plugin {
   return {
     name: "loadgen-stdlib",
     setup(build) {
       build.onResolve({ filter: /^loadgen(\/.*)?$/ }, (args) => {
         const entry = stdlib.get(args.path);
-        if (entry !== undefined) return { path: entry };
+        if (entry !== undefined) {
+          imported.add(args.path);
+          return { path: entry };
+        }
         return {
           errors: [{ text: `unknown stdlib module "${args.path}" (available: ${[...stdlib.keys()].sort().join(", ")})` }],
         };

@@ -6,9 +6,8 @@ import { parseDuration } from "../metrics/duration.ts";
 import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
-import { ensureLocalCluster } from "../cluster/local-cluster.ts";
+import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
 import { cleanupRun, findLabelled } from "../../stdlib/k8s/cleanup.ts";
 import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
 import { RUN_LABEL } from "../../stdlib/k8s/labels.ts";
@@ -54,7 +53,7 @@ async function cleanupAction(flags: CleanupFlags): Promise<number> {
   const tags = new TagRegistry();
   let client: K8sClient | undefined;
   try {
-    const access = await loadClusterAccess({ kubeconfig: flags.kubeconfig, context: flags.context }, () => ensureLocalCluster(say));
+    const access = await resolveClusterAccess({ kubeconfig: flags.kubeconfig, context: flags.context }, say);
     client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, new MetricsEngine(registry, tags), flags.run ?? "cleanup");
     const what = flags.run ? `run ${flags.run}` : "every loadgen run";
     if (flags.all && !flags.yes) {

@@ -15,6 +15,7 @@ export function inspectCommand(): Command {
           cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
           env: flags.env,
           log: (line) => process.stderr.write(line + "\n"),
+          connectCluster: false,
         });
         const o = run.options;
         const out = {

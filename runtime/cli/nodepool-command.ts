@@ -2,7 +2,6 @@
 // access is loadgen/k8s's (--kubeconfig, --context, KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster).
 import { Command, InvalidArgumentError, Option } from "commander";
 import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
 import { K8sError } from "../../stdlib/k8s/errors.ts";
 import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
 import { clientApi } from "../../stdlib/kwok/api.ts";
@@ -18,7 +17,7 @@ import {
   type NodePoolStatus,
   type PoolContext,
 } from "../../stdlib/kwok/node-pool.ts";
-import { ensureLocalCluster } from "../cluster/local-cluster.ts";
+import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { parseDuration } from "../metrics/duration.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
 import { MetricRegistry } from "../metrics/metric.ts";
@@ -51,7 +50,7 @@ function duration(value: string): number {
 async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise<void>): Promise<void> {
   let client: K8sClient | undefined;
   try {
-    const access = await loadClusterAccess(flags, () => ensureLocalCluster(say));
+    const access = await resolveClusterAccess(flags, say);
     const registry = new MetricRegistry();
     const engine = new MetricsEngine(registry, new TagRegistry());
     client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, "nodepool");

@@ -11,7 +11,7 @@ import { InvalidOptionsError } from "../errors.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { addExecutionFlags, collect } from "./run-flags.ts";
 import { reportError } from "./report-error.ts";
-import { kubevirtWorkloadScript } from "../../stdlib/kubevirt/workload.ts";
+import { kubevirtWorkloadScript, nameWorkloadFile, type WorkloadScript } from "../../stdlib/kubevirt/workload.ts";
 
 interface RunFlags {
   vus?: number;
@@ -58,10 +58,11 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
   const stderr = (line: string) => process.stderr.write(line + "\n");
   const interrupt = new AbortController();
   let signals = 0;
+  let started = false;
   const onSignal = () => {
     signals++;
     if (signals === 1) {
-      stderr("loadgen: stopping (teardown and summary follow; press Ctrl-C again to quit at once)");
+      stderr(started ? "loadgen: stopping (teardown and summary follow; press Ctrl-C again to quit at once)" : "loadgen: stopping before the run starts");
       interrupt.abort();
     } else process.exit(ExitCode.externalAbort);
   };
@@ -75,16 +76,16 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
     return reportError(new InvalidOptionsError([(e as Error).message]));
   }
   // YAML inputs (kperf load profiles) run without VUs; see runtime/kperf/run-yaml.ts.
+  let workload: WorkloadScript | undefined;
   if (/\.ya?ml$/i.test(script)) {
     // A KubeVirt perfscale workload becomes a generated scenario and runs like any other (stdlib/kubevirt/workload.ts).
-    let workload: string | undefined;
     try {
       workload = kubevirtWorkloadScript(script, { delete: flags.delete });
     } catch (e) {
       return reportError(e);
     }
     if (workload === undefined) return runYamlAction(script, flags, interrupt.signal, stderr);
-    script = workload;
+    script = workload.script;
   }
   const env = { ...(flags.includeSystemEnvVars ? (process.env as Record<string, string>) : {}), ...flags.env };
   const progress = process.stdout.isTTY && !flags.quiet ? new ProgressDisplay(process.stdout) : undefined;
@@ -105,8 +106,9 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
     });
     if (!flags.quiet) {
       const names = prepared.options.scenarios.map((s) => `${s.name} (${s.executor})`).join(", ");
-      stderr(`loadgen: run ${prepared.runId}: ${path.relative(process.cwd(), prepared.bundle.entryPath) || script}, scenarios: ${names}`);
+      stderr(`loadgen: run ${prepared.runId}: ${workload?.displayName ?? (path.relative(process.cwd(), prepared.bundle.entryPath) || script)}, scenarios: ${names}`);
     }
+    started = true;
     result = await executeRun(prepared, {
       noThresholds: !flags.thresholds,
       outputs,
@@ -116,7 +118,7 @@ async function runAction(script: string, flags: RunFlags): Promise<number> {
     });
   } catch (e) {
     progress?.clear();
-    return reportError(e);
+    return reportError(nameWorkloadFile(e, workload));
   }
   progress?.clear();
   writeResults(result, flags);

@@ -107,7 +107,8 @@ function formatDuration(ms: number): string {
  * meanwhile (Ctrl-C, a kill, a run that ends), the build and its temp dir go with it: nothing half-built stays in
  * the cache, and the next build resumes from Go's own build cache.
  */
-async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: string) => void): Promise<number> {
+async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: string) => void, interrupt: Interrupt): Promise<number> {
+  if (interrupt.signal) throw new BuildInterruptedError(spec.component, interrupt.signal);
   const args = ["build", "-v", "-trimpath", "-ldflags", `-s -w ${spec.ldflags}`.trim(), "-o", join(outDir, spec.binary), spec.pkg];
   // nice: the build must not starve whatever else shares the machine (tests, benchmarks).
   const useNice = existsSync("/usr/bin/nice");
@@ -118,17 +119,11 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
   });
   // A signal stops the build (go and the compilers it runs), and ensureBuilt removes the temp dir; an exit of this
   // process by any other road takes both with it too.
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted ??= signal;
-    child.kill("SIGTERM");
-  };
+  interrupt.stop = () => child.kill("SIGTERM");
   const onExit = () => {
     child.kill("SIGKILL");
     rmSync(outDir, { recursive: true, force: true });
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   process.once("exit", onExit);
   const tail: string[] = [];
   let packages = 0;
@@ -156,7 +151,7 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
       child.on("error", reject);
       child.on("close", resolve);
     });
-    if (interrupted) throw new BuildInterruptedError(spec.component, interrupted);
+    if (interrupt.signal) throw new BuildInterruptedError(spec.component, interrupt.signal);
     if (code !== 0) {
       throw new BuildError(spec.component, tail.join("\n"), `go build exited with code ${code} in ${spec.moduleDir}`);
     }
@@ -165,8 +160,7 @@ async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: 
     throw new BuildError(spec.component, tail.join("\n"), (err as Error).message);
   } finally {
     clearInterval(timer);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupt.stop = undefined;
     process.off("exit", onExit);
   }
   return (Date.now() - started) / 1000;
@@ -199,8 +193,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A signal that arrived while binaries were being built, and how to stop the build under way. */
+interface Interrupt {
+  signal?: NodeJS.Signals;
+  stop?: () => void;
+}
+
 /** Builds one component unless its cached binary is current. */
-export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void): Promise<BuiltBinary> {
+export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void, interrupt: Interrupt = {}): Promise<BuiltBinary> {
   const dir = binDir(spec);
   const result = { component: spec.component, version: spec.version, dir, path: join(dir, spec.binary) };
   if (await isCached(spec)) return result;
@@ -213,7 +213,7 @@ export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void):
   await removeAbandonedBuilds(dir);
   await mkdir(tmp, { recursive: true });
   try {
-    const seconds = await goBuild(go, spec, tmp, log);
+    const seconds = await goBuild(go, spec, tmp, log, interrupt);
     for (const link of spec.links) await symlink(spec.binary, join(tmp, link));
     const stamp: Stamp = {
       component: spec.component,
@@ -234,10 +234,26 @@ export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void):
   return result;
 }
 
-/** Builds (or finds in the cache) every binary the local cluster runs. */
+/**
+ * Builds (or finds in the cache) every binary the local cluster runs. SIGINT or SIGTERM meanwhile stops the build
+ * and rejects with BuildInterruptedError: listening from the start, not only while `go build` runs, so that a signal
+ * never falls between two steps.
+ */
 export async function ensureBinaries(log: (line: string) => void = () => {}): Promise<Binaries> {
   const built: Record<string, BuiltBinary> = {};
-  for (const spec of BUILDS) built[spec.component] = await ensureBuilt(spec, log);
+  const interrupt: Interrupt = {};
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupt.signal ??= signal;
+    interrupt.stop?.();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    for (const spec of BUILDS) built[spec.component] = await ensureBuilt(spec, log, interrupt);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
   const k8s = built.kubernetes!;
   return {
     etcd: built.etcd!.path,

@@ -13,8 +13,10 @@ import { formatGuestError } from "../vu/guest-error.ts";
 import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
-import type { ClusterFlags, ExecutionView, HostModule, HostModuleInstance, RunContext } from "../../stdlib/host-module.ts";
-import { stdlibModules } from "../../stdlib/modules.ts";
+import type { ClusterFlags, ExecutionView, HostModuleInstance, RunContext, StdlibModule } from "../../stdlib/host-module.ts";
+import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
+import { modulesForRun, stdlibModules } from "../../stdlib/modules.ts";
+import { requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
 import { displayPath } from "../bundle/display-path.ts";
 
 /** What a run is prepared from. */
@@ -26,10 +28,17 @@ export interface PrepareOptions {
   /** Prints one line for the user (stderr). */
   readonly log: (line: string) => void;
   /** The stdlib modules to offer; the full stdlib unless a test narrows it. */
-  readonly modules?: readonly HostModule[];
+  readonly modules?: readonly StdlibModule[];
   readonly runId?: string;
   /** `--kubeconfig` / `--context`, for the modules that talk to a cluster. */
   readonly cluster?: ClusterFlags;
+  /**
+   * Resolves the cluster the run talks to; by default kubectl's order from `cluster`, else the local cluster
+   * (started if need be). Called before the init code runs when the scenario imports a cluster module.
+   */
+  readonly clusterAccess?: () => Promise<ClusterAccess>;
+  /** False for `loadgen inspect`: nothing but the init code runs, so no cluster is resolved up front. */
+  readonly connectCluster?: boolean;
 }
 
 /** A scenario bundled, its modules opened and its init code run once: ready to plan and execute, or to inspect. */
@@ -79,9 +88,10 @@ const idleExecution: ExecutionView = {
  * @throws {InvalidOptionsError} when its options or thresholds do not validate.
  */
 export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
-  const modules = p.modules ?? stdlibModules;
-  const stdlib = new Map(modules.map((m) => [m.specifier, m.guestEntry]));
+  const registry = p.modules ?? stdlibModules;
+  const stdlib = new Map(registry.map((m) => [m.specifier, m.guestEntry]));
   const bundle = await bundleScenario(p.scriptPath, { stdlib });
+  const modules = modulesForRun(registry, bundle.stdlibImports);
   const runId = p.runId ?? newRunId();
   const metrics = new MetricRegistry();
   const tags = new TagRegistry();
@@ -92,6 +102,8 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   let resolvedOptions: ResolvedOptions | undefined;
   const services = new Map<string, unknown>();
   const mapper = new StackMapper(bundle.sourceMap, bundle.moduleName, bundle.sourceRoot, stdlibPath(""));
+  const resolveCluster = p.clusterAccess ?? (() => resolveClusterAccess(p.cluster ?? {}, p.log));
+  let clusterAccess: Promise<ClusterAccess> | undefined;
 
   const context: RunContext = {
     runId,
@@ -102,6 +114,10 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     scriptDir: bundle.scriptDir,
     env: p.env,
     cluster: p.cluster ?? {},
+    clusterAccess() {
+      clusterAccess ??= resolveCluster();
+      return clusterAccess;
+    },
     signal: controller.signal,
     log: p.log,
     mapStack: (text) => mapper.mapStack(text),
@@ -118,9 +134,13 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
       return services.get(key) as T;
     },
   };
-  const moduleInstances = await Promise.all(modules.map((m) => m.open(context)));
+  // Before any scenario code runs, and so outside setupTimeout: finding the cluster may mean building and starting
+  // the local one (minutes on a fresh machine), which no scenario timeout should have to cover.
+  if (p.connectCluster !== false && modules.some((m) => m.usesCluster)) await requireClusterAccess(() => context.clusterAccess());
+  const hosts = await Promise.all(modules.map((m) => m.load()));
+  const moduleInstances = await Promise.all(hosts.map((h) => h.open(context)));
   const table = buildHostTable(moduleInstances);
-  const sectionKeys = new Set(modules.flatMap((m) => (m.optionsKey ? [m.optionsKey] : [])));
+  const sectionKeys = new Set(registry.flatMap((m) => (m.optionsKey ? [m.optionsKey] : [])));
 
   const blueprint: { -readonly [K in keyof VuBlueprint]: VuBlueprint[K] } = {
     code: bundle.code,

@@ -1,10 +1,7 @@
-import { stdlibPath } from "../stdlib-path.ts";
 import type { HostModule, HostValue, RunContext, VuContext } from "../host-module.ts";
 
 /** `loadgen/execution`: what k6's `k6/execution` tells about the VU, scenario and test, and test.abort(). */
 export const executionModule: HostModule = {
-  specifier: "loadgen/execution",
-  guestEntry: stdlibPath("execution/guest.ts"),
   open(run: RunContext) {
     // Read run.execution on every call: the scheduler's view replaces the idle one only once the run executes,
     // after this module was opened.

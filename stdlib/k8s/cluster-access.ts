@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterFlags } from "../host-module.ts";
 import { K8sError } from "./errors.ts";
 
@@ -48,6 +48,10 @@ export class ClusterAccessError extends K8sError {
   }
 }
 
+class FallbackFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 /**
  * Loads cluster access in kubectl's order: `--kubeconfig`, then KUBECONFIG, then ~/.kube/config, then the in-cluster
  * service account. When none exists, `fallback` supplies a kubeconfig path (the run starts the local cluster).
@@ -58,6 +62,8 @@ export async function loadClusterAccess(
   fallback: () => Promise<string>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ClusterAccess> {
+  // Imported here: the client library takes most of a second to load, and a run without a cluster never needs it.
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   let source: string;
   try {
@@ -74,11 +80,18 @@ export async function loadClusterAccess(
       kc.loadFromCluster();
       source = "in-cluster service account";
     } else {
-      const file = await fallback();
+      let file: string;
+      try {
+        file = await fallback();
+      } catch (e) {
+        // The fallback's own failure (a build that failed or was interrupted) is not a kubeconfig problem.
+        throw new FallbackFailure(e);
+      }
       kc.loadFromFile(file);
       source = `local cluster (${file})`;
     }
   } catch (e) {
+    if (e instanceof FallbackFailure) throw e.cause;
     if (e instanceof ClusterAccessError) throw e;
     throw new ClusterAccessError(`cannot load cluster access: ${(e as Error).message}`);
   }

@@ -4,7 +4,6 @@
 import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExtension, VuContext } from "../host-module.ts";
 import type { TagSet } from "../../runtime/metrics/tags.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
-import { stdlibPath } from "../stdlib-path.ts";
 import { TagCache } from "../tag-cache.ts";
 import { scrapeRequestTotals, apiserverReport } from "./apiserver-metrics.ts";
 import { cleanupRun } from "./cleanup.ts";
@@ -61,9 +60,6 @@ interface Prepared {
 
 /** `loadgen/k8s`: the Kubernetes API from scenarios, through one connection pool per run on the host. */
 export const k8sModule: HostModule = {
-  specifier: "loadgen/k8s",
-  optionsKey: "k8s",
-  guestEntry: stdlibPath("k8s/guest.ts"),
   open(run: RunContext): HostModuleInstance {
     return new K8sHost(run).instance();
   },

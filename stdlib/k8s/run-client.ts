@@ -1,11 +1,10 @@
 // The run's one Kubernetes client, shared through the RunContext so that loadgen/k8s and the modules built on it
 // (loadgen/kubevirt) use one connection pool, one rate limit and one discovery. It is created on first use: a run
-// that never talks to a cluster never loads a kubeconfig or starts the local cluster.
+// that never talks to a cluster never loads a kubeconfig or starts the local cluster. Where the cluster comes from
+// is the run's to say (RunContext.clusterAccess): this module never starts one itself.
 import type { RunContext } from "../host-module.ts";
-import { ensureLocalCluster } from "../../runtime/cluster/local-cluster.ts";
 import { scrapeRequestTotals, type RequestTotals } from "./apiserver-metrics.ts";
 import { K8sClient } from "./client.ts";
-import { loadClusterAccess } from "./cluster-access.ts";
 import { clientError } from "./errors.ts";
 import { parseK8sOptions } from "./k8s-options.ts";
 
@@ -40,7 +39,7 @@ export class RunK8s {
       } catch (e) {
         throw clientError("InvalidOptions", (e as Error).message);
       }
-      const access = await loadClusterAccess(run.cluster, () => ensureLocalCluster(run.log));
+      const access = await run.clusterAccess();
       const client = new K8sClient(access, options, run.metrics, run.engine, run.runId);
       this.before = scrapeRequestTotals(client.transport).catch(() => undefined);
       await this.before;

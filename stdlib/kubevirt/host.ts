@@ -70,9 +70,6 @@ interface Opts {
 
 /** `loadgen/kubevirt`: KubeVirt lifecycles, phase measurement and the SLI report. */
 export const kubevirtModule: HostModule = {
-  specifier: "loadgen/kubevirt",
-  optionsKey: "kubevirt",
-  guestEntry: stdlibPath("kubevirt/guest.ts"),
   open(run: RunContext): HostModuleInstance {
     return new KubevirtHost(run).instance();
   },

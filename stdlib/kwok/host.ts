@@ -3,7 +3,6 @@
 // calling VU's tags). Pool nodes get the run's labels too, so `loadgen cleanup --run <id>` finds what a run left.
 import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExtension, VuContext } from "../host-module.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
-import { stdlibPath } from "../stdlib-path.ts";
 import { clientError } from "../k8s/errors.ts";
 import { addRunLabels } from "../k8s/labels.ts";
 import { runK8s } from "../k8s/run-client.ts";
@@ -45,8 +44,6 @@ interface TrackOptionsJson {
 
 /** `loadgen/kwok`: kwok node pools and pod startup latency from scenarios. */
 export const kwokModule: HostModule = {
-  specifier: "loadgen/kwok",
-  guestEntry: stdlibPath("kwok/guest.ts"),
   open(run: RunContext): HostModuleInstance {
     return new KwokHost(run).instance();
   },

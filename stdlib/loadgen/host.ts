@@ -1,13 +1,10 @@
 import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { stdlibPath } from "../stdlib-path.ts";
 import type { HostModule, HostValue, RunContext, VuContext } from "../host-module.ts";
 import { TagCache } from "../tag-cache.ts";
 
 /** `loadgen`: check, group, sleep, fail; plus the globals `open()` and `console` that every VU gets (runtime/vu/guest-globals.ts). */
 export const loadgenModule: HostModule = {
-  specifier: "loadgen",
-  guestEntry: stdlibPath("loadgen/guest.ts"),
   open(run: RunContext) {
     const checks = run.metrics.register("checks", "rate");
     const groupDuration = run.metrics.register("group_duration", "trend", "time");

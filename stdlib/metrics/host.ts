@@ -1,5 +1,4 @@
 import type { Metric, MetricType } from "../../runtime/metrics/metric.ts";
-import { stdlibPath } from "../stdlib-path.ts";
 import type { HostModule, HostValue, RunContext, VuContext } from "../host-module.ts";
 import { TagCache } from "../tag-cache.ts";
 
@@ -7,8 +6,6 @@ const TYPES: ReadonlySet<string> = new Set(["counter", "gauge", "rate", "trend"]
 
 /** `loadgen/metrics`: custom Counter, Gauge, Rate and Trend metrics, registered by name in the run's registry. */
 export const metricsModule: HostModule = {
-  specifier: "loadgen/metrics",
-  guestEntry: stdlibPath("metrics/guest.ts"),
   open(run: RunContext) {
     const byId: Metric[] = [];
     const tagCache = new TagCache();
