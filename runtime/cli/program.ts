@@ -1,21 +1,36 @@
 import { Command } from "commander";
-import { runCommand } from "./run-command.ts";
-import { inspectCommand } from "./inspect-command.ts";
-import { clusterCommand } from "./cluster-command.ts";
-import { nodepoolCommand } from "./nodepool-command.ts";
-import { cleanupCommand } from "./cleanup-command.ts";
 
-/** The `loadgen` command line; exported so tests can parse arguments without spawning a process. */
-export function createProgram(): Command {
+/**
+ * The commands, each loaded only when it runs: a command's module pulls in what it needs (the Kubernetes client, the
+ * local cluster's code), and `loadgen --help` or a run without a cluster should not pay for the others'.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; args?: string; summary: string; load(): Promise<Command> }> = [
+  { name: "run", args: "<script>", summary: "run a scenario", load: async () => (await import("./run-command.ts")).runCommand() },
+  { name: "inspect", args: "<script>", summary: "print the scenario's resolved options as JSON", load: async () => (await import("./inspect-command.ts")).inspectCommand() },
+  { name: "cluster", summary: "a real local control plane on 127.0.0.1 (up, status, down, build)", load: async () => (await import("./cluster-command.ts")).clusterCommand() },
+  { name: "nodepool", summary: "pools of fake nodes that kwok keeps Ready (add, list, delete)", load: async () => (await import("./nodepool-command.ts")).nodepoolCommand() },
+  { name: "cleanup", summary: "delete the Kubernetes objects loadgen runs created and wait until they are gone", load: async () => (await import("./cleanup-command.ts")).cleanupCommand() },
+];
+
+/**
+ * The `loadgen` command line for `argv`: the command it names is loaded in full, the others are listed by name and
+ * summary for the top-level help.
+ */
+export async function createProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("loadgen")
     .description("Scriptable load generator for the Kubernetes and KubeVirt control plane (k6-style TypeScript scenarios)")
     .version(process.env.npm_package_version ?? "0.1.0")
     .showHelpAfterError()
     .enablePositionalOptions();
-  program.addCommand(runCommand());
-  program.addCommand(inspectCommand());
-  program.addCommand(clusterCommand());
-  program.addCommand(nodepoolCommand());
-  program.addCommand(cleanupCommand());
+  const asked = argv.slice(2).find((a) => !a.startsWith("-"));
+  const helpFor = asked === "help" ? argv.slice(2).filter((a) => !a.startsWith("-"))[1] : undefined;
+  for (const c of COMMANDS) {
+    if (c.name === asked || c.name === helpFor) program.addCommand(await c.load());
+    else {
+      const listed = new Command(c.name).description(c.summary).helpOption(false).allowUnknownOption().allowExcessArguments();
+      if (c.args) listed.argument(c.args);
+      program.addCommand(listed);
+    }
+  }
   return program;
 }
