@@ -1,18 +1,24 @@
-// Runs a kperf load profile with kperf's meaning (Azure/kperf request/schedule.go): `client` requesters share one
-// token bucket of `rate` with burst 1, requester i uses connection i % conns, each request kind is picked at random by
-// its shares, and the spec ends after `total` requests or `duration` seconds. No VUs: the requesters are plain async
-// loops over the same loadgen/k8s transport that scenarios use, so the metrics, tags and summary are the same.
+// Runs one spec of a kperf load profile with kperf's meaning (Azure/kperf request/schedule.go): `client` requesters,
+// requester i on connection i % conns, and the spec's requests chosen by its mode:
+//   - weighted: the requesters share one token bucket of `rate` with burst 1, each request kind is picked at random by
+//     its shares, and the spec ends after `total` requests or `duration` seconds;
+//   - time-series: the buckets' exact requests at their start times, without a rate limit (replay.ts).
+// No VUs: the requesters are plain async loops over the same loadgen/k8s transport that scenarios use, so the metrics,
+// tags and summary are the same, and so is the kperf result of both modes.
 import { randomInt } from "node:crypto";
 import type { MetricsEngine } from "../metrics/engine.ts";
 import type { MetricRegistry } from "../metrics/metric.ts";
 import type { TagSet } from "../metrics/tags.ts";
 import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
 import { K8sClient, PATCH_TYPES, type Compiled } from "../../stdlib/k8s/client.ts";
-import type { ResourceInfo } from "../../stdlib/k8s/discovery.ts";
 import { K8sError } from "../../stdlib/k8s/errors.ts";
 import { addRunLabels } from "../../stdlib/k8s/labels.ts";
 import type { Endpoint, Observation, SendOptions } from "../../stdlib/k8s/request.ts";
-import type { KperfRequest, KperfSpec, Gvr } from "./profile.ts";
+import { infoOf, type Built } from "./built-request.ts";
+import { buildExact } from "./exact-request.ts";
+import type { Gvr, KperfRequest, KperfSpec, TimeSeriesSpec, WeightedSpec } from "./profile.ts";
+import { LATE_MS, replay, type ReplayClock } from "./replay.ts";
+import { requestCount } from "./time-series.ts";
 
 /** kperf's per-request timeout. */
 const TIMEOUT_MS = 60_000;
@@ -24,15 +30,20 @@ export interface SpecOutcome {
   readonly receivedBytes: number;
   readonly latenciesByUrl: Map<string, number[]>;
   readonly errorStats: Map<string, number>;
+  /** Every failure, as kperf's `--raw-data` lists them; only when RunSpecOptions.rawErrors is set. */
+  readonly errors?: readonly RawError[];
 }
 
-/** One request ready to send. */
-interface Built {
-  readonly endpoint: Endpoint;
-  readonly path: string;
-  readonly send: SendOptions;
-  /** Called with the outcome, for kinds that keep state (put, postDel). */
-  after?(ok: boolean, error: unknown): void;
+/** One failed request in kperf's result (api/types/metric.go ResponseError). */
+export interface RawError {
+  readonly method: string;
+  readonly url: string;
+  readonly timestamp: string;
+  /** Seconds. */
+  readonly duration: number;
+  readonly type: "http" | "http2-protocol" | "connection" | "unknown";
+  readonly code: number;
+  readonly message: string;
 }
 
 type Builder = () => Built;
@@ -47,10 +58,15 @@ export interface RunSpecOptions {
   readonly scenario: string;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
+  /** Keep every failure for the result's `errors` (kperf's --raw-data). */
+  readonly rawErrors?: boolean;
+  /** The time-series schedule's clock (tests). */
+  readonly clock?: ReplayClock;
 }
 
 /** Runs one spec to its end; the connections are closed afterwards. */
 export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecOutcome> {
+  const timeSeries = spec.mode === "time-series";
   const client = new K8sClient(
     o.access,
     {
@@ -58,7 +74,8 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
       clients: spec.client,
       http2: !spec.disableHTTP2,
       contentType: spec.contentType,
-      qps: spec.rate,
+      // Time-series mode has no client-side rate limit: the buckets' start times set the pace.
+      qps: timeSeries ? 0 : spec.rate,
       burst: 1,
       timeoutMs: TIMEOUT_MS,
       maxRetries: spec.maxRetries,
@@ -70,6 +87,7 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
   );
   const latencies = new Map<Endpoint, number[]>();
   const errorStats = new Map<string, number>();
+  const errors: RawError[] | undefined = o.rawErrors ? [] : undefined;
   let receivedBytes = 0;
   client.transport.observer = (ob: Observation) => {
     receivedBytes += ob.bytes;
@@ -80,10 +98,80 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
     } else {
       const key = ob.error.key === "timeout" ? "unknown/timeout" : ob.error.key;
       errorStats.set(key, (errorStats.get(key) ?? 0) + 1);
+      errors?.push(rawError(ob, key, urlKey(ob.endpoint, o)));
     }
   };
 
-  for (const r of spec.requests) if (r.kind === "put") await prepareKeySpace(client, r, o);
+  let issued = 0;
+  let started = performance.now();
+  try {
+    if (timeSeries) issued = await runTimeSeries(client, spec, o);
+    else {
+      for (const r of spec.requests) if (r.kind === "put") await prepareKeySpace(client, r, o);
+      // The key space is set up unmeasured: the spec's duration starts with its first measured request.
+      started = performance.now();
+      issued = await runWeighted(client, spec, o);
+    }
+  } finally {
+    await client.close();
+  }
+  const durationMs = performance.now() - started;
+  const latenciesByUrl = new Map<string, number[]>();
+  for (const [endpoint, list] of latencies) {
+    const key = urlKey(endpoint, o);
+    latenciesByUrl.set(key, [...(latenciesByUrl.get(key) ?? []), ...list]);
+  }
+  return { total: issued, durationMs, receivedBytes, latenciesByUrl, errorStats, ...(errors ? { errors } : {}) };
+}
+
+/** kperf's key of a request: `METHOD https://server/path?query`, with the name masked as in loadgen's `url` tag. */
+function urlKey(endpoint: Endpoint, o: RunSpecOptions): string {
+  const space = endpoint.maskedUrl.indexOf(" ");
+  return `${endpoint.maskedUrl.slice(0, space)} ${o.access.origin}${endpoint.maskedUrl.slice(space + 1)}`;
+}
+
+function rawError(ob: Observation, key: string, url: string): RawError {
+  const slash = key.indexOf("/");
+  const type = key.slice(0, slash) as RawError["type"];
+  const method = url.slice(0, url.indexOf(" "));
+  return {
+    method,
+    url: url.slice(method.length + 1),
+    timestamp: new Date().toISOString(),
+    duration: ob.durationMs / 1000,
+    type,
+    code: type === "http" ? ob.status : 0,
+    message: type === "http" ? "" : key.slice(slash + 1),
+  };
+}
+
+/** Sends one built request on a requester's connection; failures are recorded by the transport, not thrown. */
+async function sendBuilt(client: K8sClient, built: Built, worker: number, o: RunSpecOptions): Promise<void> {
+  try {
+    await client.transport.send(built.endpoint, built.path, o.tags, { ...built.send, dispatcher: client.transport.pool.forClient(worker), limited: true });
+    built.after?.(true, undefined);
+  } catch (e) {
+    if (!(e instanceof K8sError)) throw e;
+    built.after?.(false, e);
+  }
+}
+
+async function runTimeSeries(client: K8sClient, spec: TimeSeriesSpec, o: RunSpecOptions): Promise<number> {
+  const labels = { runId: o.runId, scenario: o.scenario };
+  const stats = await replay(spec.buckets, {
+    clients: spec.client,
+    signal: o.signal,
+    clock: o.clock,
+    send: (r, worker) => sendBuilt(client, buildExact(client, r, labels), worker, o),
+  });
+  if (stats.lateBuckets > 0) {
+    o.log(`kperf: ${stats.lateBuckets} of ${spec.buckets.length} buckets started more than ${LATE_MS} ms late (at most ${(stats.maxLateMs / 1000).toFixed(2)} s): all ${spec.client} clients were busy; as in kperf they were sent at once, none skipped`);
+  }
+  if (stats.dispatched < requestCount(spec.buckets)) o.log(`kperf: stopped after ${stats.dispatched} of ${requestCount(spec.buckets)} requests`);
+  return stats.dispatched;
+}
+
+async function runWeighted(client: K8sClient, spec: WeightedSpec, o: RunSpecOptions): Promise<number> {
   const builders = spec.requests.map((r) => builderFor(client, r, o));
   const shares = spec.requests.map((r) => r.shares);
   const sum = shares.reduce((a, b) => a + b, 0);
@@ -105,9 +193,7 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
   const timer = spec.total <= 0 ? setTimeout(() => (stop = true), spec.duration * 1000) : undefined;
   let issued = 0;
   const limiter = client.transport.limiter;
-  const started = performance.now();
   const worker = async (i: number): Promise<void> => {
-    const dispatcher = client.transport.pool.forClient(i);
     for (;;) {
       if (stop || (spec.total > 0 && issued >= spec.total)) return;
       issued++;
@@ -118,13 +204,7 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
         issued--;
         return;
       }
-      try {
-        await client.transport.send(built.endpoint, built.path, o.tags, { ...built.send, dispatcher, limited: true });
-        built.after?.(true, undefined);
-      } catch (e) {
-        if (!(e instanceof K8sError)) throw e;
-        built.after?.(false, e);
-      }
+      await sendBuilt(client, built, i, o);
     }
   };
   try {
@@ -132,16 +212,8 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
   } finally {
     clearTimeout(timer);
     o.signal.removeEventListener("abort", onAbort);
-    await client.close();
   }
-  const durationMs = performance.now() - started;
-  const latenciesByUrl = new Map<string, number[]>();
-  for (const [endpoint, list] of latencies) {
-    const space = endpoint.maskedUrl.indexOf(" ");
-    const key = `${endpoint.maskedUrl.slice(0, space)} ${o.access.origin}${endpoint.maskedUrl.slice(space + 1)}`;
-    latenciesByUrl.set(key, [...(latenciesByUrl.get(key) ?? []), ...list]);
-  }
-  return { total: issued, durationMs, receivedBytes, latenciesByUrl, errorStats };
+  return issued;
 }
 
 /** Creates `<name>-0` … `<name>-<keySpaceSize-1>` for a put request (existing ones are fine); no samples. */
@@ -161,21 +233,6 @@ async function prepareKeySpace(client: K8sClient, r: Extract<KperfRequest, { kin
       }),
     );
   }
-}
-
-/** A ResourceInfo from a kperf GVR (no discovery: kperf builds the URL from the GVR and the namespace alone). */
-function infoOf(g: Gvr, namespaced: boolean, kind = ""): ResourceInfo {
-  return {
-    group: g.group,
-    version: g.version,
-    resource: g.resource,
-    kind,
-    singular: "",
-    shortNames: [],
-    namespaced,
-    verbs: [],
-    basePath: g.group === "" ? `/api/${g.version}` : `/apis/${g.group}/${g.version}`,
-  };
 }
 
 const KINDS_OF: Record<string, string> = { configmaps: "ConfigMap", secrets: "Secret" };
@@ -276,7 +333,7 @@ function builderFor(client: K8sClient, r: KperfRequest, o: RunSpecOptions): Buil
         return {
           endpoint: post.endpoint,
           path: post.pathAndQuery,
-          send: { body: objectFor(r, name, 64, o), contentType: "application/json" },
+          send: { body: objectFor(r, name, r.payloadSize ?? 64, o), contentType: "application/json" },
           after: (ok) => {
             if (ok) live.push(name);
           },

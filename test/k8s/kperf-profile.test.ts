@@ -129,7 +129,7 @@ test("a profile kperf would reject fails with kperf's reason and exit code 104; 
   writeFileSync(bad, "version: 1\nspec:\n  rate: 10\n  total: 10\n  conns: 0\n  client: 1\n  requests:\n  - shares: 1\n    staleList: { version: v1, resource: pods }\n");
   const r = await runCli(["run", "--quiet", bad]);
   assert.is(r.exitCode, 104);
-  assert.match(r.stderr, "specs[0]: conns requires > 0: 0");
+  assert.match(r.stderr, "spec.conns: conns requires > 0: 0");
   writeFileSync(bad, "version: 1\nspec:\n  rate: 10\n  total: 10\n  conns: 1\n  client: 1\n  requests:\n  - shares: 1\n    staleList: { version: v1, resource: pods, limit: 5 }\n");
   const stale = await runCli(["run", "--quiet", bad]);
   assert.is(stale.exitCode, 104);
