@@ -14,16 +14,23 @@
 // so thresholds (creation → Running p50 ≤ 45 s, p95 ≤ 60 s), the summary and its KubeVirt tables work as for any
 // scenario. As with the tool, the objects stay after the run; `loadgen run workload.yaml --delete` deletes them (every
 // object with the workload's label, and the namespace if loadgen created it) and waits until they are gone.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+//
+// The older format of the tool (globalConfig + workloads[], iterations) is read by workload-legacy.ts and run by
+// workload-legacy-scenario.ts; kubevirtWorkloadScript below tells the two apart.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import yaml from "js-yaml";
 import { InvalidOptionsError } from "../../runtime/errors.ts";
-import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { labelValue } from "../k8s/labels.ts";
-import { renderTemplate } from "../k8s/template.ts";
+import { goDuration } from "./go-duration.ts";
+import { isLegacyWorkload, parseLegacyWorkload } from "./workload-legacy.ts";
+import { legacyWorkloadScenario } from "./workload-legacy-scenario.ts";
+import { WORKLOAD_LABEL } from "./workload-label.ts";
+import { WORKLOAD_ERROR_JS, writeWorkloadScript, type WorkloadScript } from "./workload-script.ts";
+import { sampleTemplate } from "./workload-template.ts";
 
-export const WORKLOAD_LABEL = "loadgen.io/workload";
+export { WORKLOAD_LABEL } from "./workload-label.ts";
+export { nameWorkloadFile, type WorkloadScript } from "./workload-script.ts";
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_MIN_CHURN_SLEEP_MS = 20_000;
 
@@ -49,28 +56,6 @@ export function isKubevirtWorkload(doc: unknown): boolean {
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return false;
   const d = doc as Record<string, unknown>;
   return typeof d.object === "object" && d.object !== null && ("count" in d || "type" in d) && !("spec" in d) && !("specs" in d);
-}
-
-/** Go's time.Duration in YAML: a string such as "5m" or "1h30m", or nanoseconds. */
-function goDuration(v: unknown, field: string): number {
-  if (typeof v === "number") return v / 1e6;
-  if (typeof v !== "string") throw new Error(`${field}: expected a duration such as "5m", got ${JSON.stringify(v)}`);
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let matched = 0;
-  for (let m = re.exec(v); m !== null; m = re.exec(v)) {
-    total += Number(m[1]) * units[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  if (matched !== v.length || v.length === 0) {
-    try {
-      return parseDuration(v, field);
-    } catch {
-      throw new Error(`${field}: expected a duration such as "5m", got ${JSON.stringify(v)}`);
-    }
-  }
-  return total;
 }
 
 /**
@@ -124,28 +109,10 @@ export function parseWorkload(doc: unknown, file: string): Workload {
     }
   }
   if (problems.length > 0) throw new InvalidOptionsError(problems, file);
-  // Render one object now, so a broken template is reported before anything is created.
-  let sample: Record<string, unknown>;
-  try {
-    const docs = renderTemplate(template, { containerPrefix: "quay.io/kubevirt", containerImg: "cirros-container-disk-demo", containerTag: "latest", runStrategy: "Always", replicas: 1, iteration: 1, replica: 1, ...nonEmpty(inputVars as Record<string, unknown>) });
-    if (docs.length !== 1) throw new Error(`expected one object, got ${docs.length}`);
-    sample = docs[0]!;
-  } catch (e) {
-    throw new InvalidOptionsError([`object.templateFile ${path.relative(process.cwd(), templateFile)}: ${(e as Error).message}`], file);
-  }
-  const kind = typeof sample.kind === "string" ? sample.kind : "";
-  const known = ["VirtualMachineInstance", "VirtualMachine", "VirtualMachineInstanceReplicaSet", "VirtualMachinePool"];
-  if (!known.includes(kind)) throw new InvalidOptionsError([`object.templateFile: makes a ${kind || "object without a kind"}; a workload creates ${known.join(", ")}`], file);
-  const replicas = Number((sample.spec as { replicas?: unknown } | undefined)?.replicas ?? 1);
-  const vmisPerObject = kind === "VirtualMachineInstanceReplicaSet" || kind === "VirtualMachinePool" ? (Number.isInteger(replicas) ? replicas : 1) : 1;
-  const namespace = String((sample.metadata as { namespace?: unknown } | undefined)?.namespace ?? (inputVars as Record<string, unknown>).namespace ?? "default");
+  const sample = sampleTemplate(template, inputVars as Record<string, unknown>, "object.templateFile", templateFile, file);
+  const { kind, vmisPerObject } = sample;
+  const namespace = sample.namespace ?? String((inputVars as Record<string, unknown>).namespace ?? "default");
   return { name, type: type as Workload["type"], count, churn, timeoutMs, minChurnSleepMs, templateFile, template, inputVars: inputVars as Record<string, unknown>, kind, vmisPerObject, namespace };
-}
-
-function nonEmpty(vars: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) if (!((k === "containerPrefix" || k === "containerTag") && v === "")) out[k] = v;
-  return out;
 }
 
 /** The scenario that does what the workload says (or deletes it). */
@@ -199,8 +166,13 @@ export default async function () {
     );
   }
   const common = `
+${WORKLOAD_ERROR_JS}
 async function createOne() {
-  await kubevirt.create(W.template, { namespace: W.namespace, vars: W.inputVars, labels: W.labels });
+  try {
+    await kubevirt.create(W.template, { namespace: W.namespace, vars: W.inputVars, labels: W.labels });
+  } catch (e) {
+    throw workloadError(e, "workload " + W.name + ": creating a " + W.kind);
+  }
 }
 `;
   if (w.type === "burst") {
@@ -274,21 +246,25 @@ export default async function () {
 }
 
 /**
- * `loadgen run FILE.yaml` for KubeVirt workloads: when the file is one, writes the scenario that runs it (or, with
- * `delete`, deletes it) to a temporary folder and returns its path; otherwise undefined (another YAML format).
+ * `loadgen run FILE.yaml` for KubeVirt workloads (either format): when the file is one, writes the scenario that runs
+ * it (or, with `delete`, deletes it) to a temporary folder and returns its path with the name to show for it (the
+ * workload file's); otherwise undefined (another YAML format).
  * @throws {InvalidOptionsError} for a workload with wrong fields or a template that does not render.
  */
-export function kubevirtWorkloadScript(file: string, o: { delete?: boolean }): string | undefined {
+export function kubevirtWorkloadScript(file: string, o: { delete?: boolean }): WorkloadScript | undefined {
   let doc: unknown;
   try {
     doc = yaml.load(readFileSync(file, "utf8"));
   } catch {
     return undefined; // not ours to judge: the YAML runner reports what is wrong with the file
   }
+  const del = o.delete === true;
+  if (isLegacyWorkload(doc)) {
+    const f = parseLegacyWorkload(doc, file);
+    const name = labelValue(path.basename(file).replace(/\.ya?ml$/i, ""));
+    return writeWorkloadScript(file, `${name}${del ? "-delete" : ""}`, legacyWorkloadScenario(f, { delete: del }));
+  }
   if (!isKubevirtWorkload(doc)) return undefined;
   const w = parseWorkload(doc, file);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "loadgen-kubevirt-workload-"));
-  const script = path.join(dir, `${labelValue(w.name)}${o.delete ? "-delete" : ""}.ts`);
-  writeFileSync(script, workloadScenario(w, { delete: o.delete === true }));
-  return script;
+  return writeWorkloadScript(file, `${labelValue(w.name)}${del ? "-delete" : ""}`, workloadScenario(w, { delete: del }));
 }
