@@ -2,7 +2,7 @@
 // N VUs, constant-vus for a few seconds, each iteration awaiting one stdlib no-op (sleep(0)); a custom counter
 // at the start of each iteration marks the first one (it costs one synchronous host call per iteration).
 // Prints one JSON line with the figures.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -44,6 +44,7 @@ prepared.engine.add = (metric, tags, value) => {
 };
 const result = await executeRun(prepared, { noThresholds: true, outputs: [], log: (l) => process.stderr.write(l + "\n") });
 const cpu = process.cpuUsage(cpuAtStart);
+rmSync(dir, { recursive: true, force: true });
 const count = (result.summary.metrics.iterations?.values.count ?? 0);
 const runMs = result.summary.state.testRunDurationMs;
 process.stdout.write(

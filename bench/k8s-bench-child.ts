@@ -1,18 +1,21 @@
 // One measurement of bench/k8s-bench.ts in a fresh process, so its CPU time and event loop belong to it alone.
-// Prints one JSON line. Modes:
+// Prints one JSON line: requests, rps, cpuUsPerRequest, statuses (answers per HTTP status of the measured window; 0 is
+// a request that got no answer), errors (failed requests, with errorKinds), and per mode p50ms/p99ms, exitCode,
+// iterationErrors, notes. It judges nothing: bench/k8s-bench.ts rejects a run with no requests, a non-2xx answer or an error. Modes:
 //   undici  ORIGIN SECONDS CONNS [RATE]     a bare undici Pool loop (request + body.dump()), CONNS requests in flight;
 //                                           with RATE, open-loop at RATE/s with latency percentiles (the control)
 //   kperf   ORIGIN SECONDS CONNS [RATE]     loadgen's kperf-profile path: runSpec with client=CONNS, HTTP/1.1
 //   vu      ORIGIN SECONDS CONNS [RATE]     loadgen's VU-scenario path: k8s.list() from VUs (CONNS VUs, or RATE/s)
 //   slow    PORT                            an HTTP server that answers every request after 50 ms
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Pool } from "undici";
 import { MetricRegistry } from "../runtime/metrics/metric.ts";
 import { TagRegistry } from "../runtime/metrics/tags.ts";
 import { MetricsEngine } from "../runtime/metrics/engine.ts";
+import type { Metric } from "../runtime/metrics/metric.ts";
 import { runSpec } from "../runtime/kperf/runner.ts";
 import { prepareRun } from "../runtime/execution/prepare-run.ts";
 import { executeRun } from "../runtime/execution/execute-run.ts";
@@ -30,9 +33,38 @@ function exactPercentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(sorted.length * p) - 1)] ?? NaN;
 }
 
-function report(requests: number, wallMs: number, cpu: NodeJS.CpuUsage, extra: Record<string, number> = {}): void {
+/** What a run saw besides its count: answers per status, failed requests per kind, anything else worth telling. */
+interface Seen {
+  statuses: Record<string, number>;
+  errors: number;
+  errorKinds?: Record<string, number>;
+  /** VU path: iterations that threw (a failed k8s.list throws, so each is also a failed request). */
+  iterationErrors?: number;
+  exitCode?: number;
+  notes?: string[];
+}
+
+function report(requests: number, wallMs: number, cpu: NodeJS.CpuUsage, seen: Seen, extra: Record<string, number> = {}): void {
   const cpuUs = cpu.user + cpu.system;
-  console.log(JSON.stringify({ requests, rps: Math.round((requests / wallMs) * 1000), cpuUsPerRequest: +(cpuUs / Math.max(1, requests)).toFixed(1), ...extra }));
+  console.log(JSON.stringify({ requests, rps: Math.round((requests / wallMs) * 1000), cpuUsPerRequest: +(cpuUs / Math.max(1, requests)).toFixed(1), ...extra, ...seen }));
+}
+
+function countInto(counts: Record<string, number>, key: string | number, n = 1): void {
+  counts[key] = (counts[key] ?? 0) + n;
+}
+
+/** Requests per `status` tag of an engine's k8s_requests (only the tag sets matching `filter`). */
+function statusesOf(engine: MetricsEngine, metric: Metric | undefined, filter: Readonly<Record<string, string>> = {}): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (metric === undefined) return out;
+  for (const { tags, sink } of engine.seriesOf(metric)) {
+    if (tags.matches(filter)) countInto(out, tags.tags.status ?? "untagged", sink.aggregate("count", 1) ?? 0);
+  }
+  return out;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 async function bareUndici(origin: string): Promise<void> {
@@ -40,11 +72,21 @@ async function bareUndici(origin: string): Promise<void> {
   const pool = new Pool(origin, { connections: conns, pipelining: 1 });
   let stop = false;
   let n = 0;
+  const seen: Seen & { errorKinds: Record<string, number> } = { statuses: {}, errors: 0, errorKinds: {} };
   const loop = async () => {
     while (!stop) {
-      const r = await pool.request({ path: PATH, method: "GET", headers: { accept: "application/json" } });
-      await r.body.dump();
-      n++;
+      try {
+        const r = await pool.request({ path: PATH, method: "GET", headers: { accept: "application/json" } });
+        await r.body.dump();
+        countInto(seen.statuses, r.statusCode);
+        n++;
+      } catch (e) {
+        // Counted (the bench rejects the run), not thrown: the figures still say how far it got.
+        seen.errors++;
+        countInto(seen.errorKinds, (e as { code?: string }).code ?? errorText(e));
+        countInto(seen.statuses, 0);
+        if (seen.errors >= 1000) stop = true; // a dead server: no point spinning until the end
+      }
     }
   };
   // Warm the connections up first, outside the measurement.
@@ -53,7 +95,7 @@ async function bareUndici(origin: string): Promise<void> {
   const t0 = performance.now();
   setTimeout(() => (stop = true), seconds * 1000);
   await Promise.all(Array.from({ length: conns }, loop));
-  report(n, performance.now() - t0, process.cpuUsage(cpu0));
+  report(n, performance.now() - t0, process.cpuUsage(cpu0), seen);
   await pool.close();
 }
 
@@ -63,11 +105,19 @@ async function bareUndici(origin: string): Promise<void> {
  */
 async function bareUndiciAtRate(origin: string): Promise<void> {
   const pool = new Pool(origin, { connections: conns, pipelining: 1 });
+  let seen: Seen & { errorKinds: Record<string, number> } = { statuses: {}, errors: 0, errorKinds: {} };
   const one = async (latencies: number[] | undefined) => {
     const t = performance.now();
-    const r = await pool.request({ path: PATH, method: "GET", headers: { accept: "application/json" } });
-    await r.body.dump();
-    latencies?.push(performance.now() - t);
+    try {
+      const r = await pool.request({ path: PATH, method: "GET", headers: { accept: "application/json" } });
+      await r.body.dump();
+      countInto(seen.statuses, r.statusCode);
+      latencies?.push(performance.now() - t);
+    } catch (e) {
+      seen.errors++;
+      countInto(seen.errorKinds, (e as { code?: string }).code ?? errorText(e));
+      countInto(seen.statuses, 0);
+    }
   };
   const run = async (ms: number, latencies: number[] | undefined) => {
     const inFlight = new Set<Promise<void>>();
@@ -84,13 +134,14 @@ async function bareUndiciAtRate(origin: string): Promise<void> {
     await Promise.all(inFlight);
   };
   await run(1000, undefined);
+  seen = { statuses: {}, errors: 0, errorKinds: {} }; // the warm-up's answers are not the measurement's
   const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await run(seconds * 1000, latencies);
   const wall = performance.now() - t0;
   latencies.sort((a, b) => a - b);
-  report(latencies.length, wall, process.cpuUsage(cpu0), { p50ms: +exactPercentile(latencies, 0.5).toFixed(2), p99ms: +exactPercentile(latencies, 0.99).toFixed(2) });
+  report(latencies.length, wall, process.cpuUsage(cpu0), seen, { p50ms: +exactPercentile(latencies, 0.5).toFixed(2), p99ms: +exactPercentile(latencies, 0.99).toFixed(2) });
   await pool.close();
 }
 
@@ -100,9 +151,6 @@ function plainAccess(origin: string): ClusterAccess {
 }
 
 async function kperfPath(origin: string): Promise<void> {
-  const registry = new MetricRegistry();
-  const tags = new TagRegistry();
-  const engine = new MetricsEngine(registry, tags);
   const spec = {
     rate,
     total: 0,
@@ -114,15 +162,28 @@ async function kperfPath(origin: string): Promise<void> {
     maxRetries: 0,
     requests: [{ kind: "staleList" as const, shares: 1, gvr: { group: "", version: "v1", resource: "pods" }, namespace: "", limit: 0, selector: "", fieldSelector: "" }],
   };
-  const common = { access: plainAccess(origin), registry, engine, tags: tags.empty, runId: "bench", scenario: "bench", signal: new AbortController().signal, log: () => {} };
-  await runSpec({ ...spec, duration: 1 }, common); // warm-up (JIT, connections)
+  // One engine per run, so the measured run's statuses are its own (the warm-up's are not counted).
+  const common = () => {
+    const registry = new MetricRegistry();
+    const tags = new TagRegistry();
+    const engine = new MetricsEngine(registry, tags);
+    return { access: plainAccess(origin), registry, engine, tags: tags.empty, runId: "bench", scenario: "bench", signal: new AbortController().signal, log: () => {} };
+  };
+  await runSpec({ ...spec, duration: 1 }, common()); // warm-up (JIT, connections)
+  const measured = common();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const out = await runSpec(spec, common);
+  const out = await runSpec(spec, measured);
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const lat = [...out.latenciesByUrl.values()].flat().sort((a, b) => a - b);
-  report(out.total, wall, cpu, { p50ms: +(exactPercentile(lat, 0.5) * 1000).toFixed(2), p99ms: +(exactPercentile(lat, 0.99) * 1000).toFixed(2), errors: [...out.errorStats.values()].reduce((a, b) => a + b, 0) });
+  const errorKinds = Object.fromEntries(out.errorStats);
+  const seen: Seen = {
+    statuses: statusesOf(measured.engine, measured.registry.get("k8s_requests")),
+    errors: Object.values(errorKinds).reduce((a, b) => a + b, 0),
+    errorKinds,
+  };
+  report(out.total, wall, cpu, seen, { p50ms: +(exactPercentile(lat, 0.5) * 1000).toFixed(2), p99ms: +(exactPercentile(lat, 0.99) * 1000).toFixed(2) });
 }
 
 async function vuPath(origin: string): Promise<void> {
@@ -148,7 +209,10 @@ export async function setup() { await k8s.list("pods", { consistency: "stale" })
 const opts = ${process.env.K8S_BENCH_NOOPTS ? "undefined" : '{ consistency: "stale" }'};
 export default async function () { ${perIteration === 1 ? 'await k8s.list("pods", opts);' : `for (let i = 0; i < ${perIteration}; i++) await k8s.list("pods", opts);`} }
 `);
-  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log: () => {}, cluster: { kubeconfig } });
+  // Log lines (iteration errors, setup failures) are kept for the report, not printed: the bench says what went wrong.
+  const logged: string[] = [];
+  const log = (line: string) => void (logged.length < 20 && logged.push(line));
+  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log, cluster: { kubeconfig } });
   // CPU is counted from the measured scenario's start: the engine's first sample tagged with it marks it.
   const requestsMetric = prepared.metrics.get("k8s_requests")!;
   let cpu0: NodeJS.CpuUsage | undefined;
@@ -161,16 +225,33 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     }
     add(metric, tags, value);
   };
-  await executeRun(prepared, { noThresholds: true, outputs: [], log: () => {} });
+  const result = await executeRun(prepared, { noThresholds: true, outputs: [], log });
   const cpu = process.cpuUsage(cpu0);
+  rmSync(dir, { recursive: true, force: true });
   const wall = seconds * 1000;
   const only = { scenario: "list" };
   const count = (name: string) => prepared.engine.view(prepared.metrics.get(name)!, only)?.aggregate("count", wall) ?? 0;
   const duration = prepared.engine.view(prepared.metrics.get("k8s_request_duration")!, only);
-  report(count("k8s_requests"), wall, cpu, {
+  const errorKinds: Record<string, number> = {};
+  for (const { tags, sink } of prepared.engine.seriesOf(prepared.metrics.get("k8s_request_errors")!)) {
+    if (tags.matches(only)) countInto(errorKinds, tags.tags.error ?? "?", sink.aggregate("count", wall) ?? 0);
+  }
+  const notes = [
+    ...(result.abortReason !== undefined ? [`run stopped early: ${result.abortReason}`] : []),
+    ...result.errors.slice(0, 3).map((e) => `${e.count} × iteration error ${e.name}: ${e.message}`),
+    ...(result.exitCode !== 0 ? logged.slice(0, 3) : []),
+  ];
+  const seen: Seen = {
+    statuses: statusesOf(prepared.engine, requestsMetric, only),
+    errors: count("k8s_request_errors"),
+    errorKinds,
+    iterationErrors: result.errors.reduce((a, e) => a + e.count, 0),
+    exitCode: result.exitCode,
+    ...(notes.length ? { notes } : {}),
+  };
+  report(count("k8s_requests"), wall, cpu, seen, {
     p50ms: +(duration?.aggregate("med", wall) ?? NaN).toFixed(2),
     p99ms: +(duration?.aggregate("p", wall, 99) ?? NaN).toFixed(2),
-    errors: count("k8s_request_errors"),
   });
 }
 
