@@ -2,10 +2,15 @@
 // "N passed, N failed". uvu's own totals stay in the output above it.
 import { spawn } from "node:child_process";
 
-// Optional argument: the folder to run (default: the whole repository), e.g. `node scripts/run-tests.mjs runtime`.
-const dir = process.argv[2] ?? ".";
-const args = ["--import", "tsx", "node_modules/uvu/bin.js", dir, "\\.test\\.ts$", "-i", "node_modules", "-i", "dist"];
-const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0" } });
+// Optional arguments: the folder to run (default: the whole repository), e.g. `node scripts/run-tests.mjs runtime`,
+// and `--deno` to run the tests under Deno instead of Node (Deno runs the TypeScript itself; no tsx).
+const deno = process.argv.includes("--deno");
+const dir = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? ".";
+const uvu = ["node_modules/uvu/bin.js", dir, "\\.test\\.ts$", "-i", "node_modules", "-i", "dist"];
+const [command, args] = deno
+  ? [(await import("./deno.mjs")).ensureDeno(), ["run", "-A", ...uvu]]
+  : [process.execPath, ["--import", "tsx", ...uvu]];
+const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0", DENO_NO_UPDATE_CHECK: "1" } });
 let out = "";
 child.stdout.on("data", (chunk) => {
   out += chunk;
