@@ -20,7 +20,7 @@ const CLEANUP_FLAGS = {
   all: switchFlag("--all", "every object any loadgen run created"),
   yes: switchFlag("-y, --yes", "do not ask for confirmation (--all)"),
   ...CLUSTER_FLAGS,
-  timeout: defaultedFlag("--timeout <duration>", "how long to wait for the objects to be gone", durationMs("--timeout"), 5 * 60_000),
+  timeout: defaultedFlag("--timeout <duration>", "how long to wait for the objects to be gone", durationMs("--timeout"), 5 * 60_000, { defaultText: "5m" }),
 };
 type CleanupFlags = FlagValues<typeof CLEANUP_FLAGS>;
 

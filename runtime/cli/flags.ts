@@ -11,6 +11,8 @@ export interface Flag<V> {
   readonly description: string;
   readonly parse?: (value: string, previous: V) => V;
   readonly default?: V;
+  /** How `--help` shows the default, when not as the value itself (`5m` rather than 300000). */
+  readonly defaultText?: string;
   readonly choices?: readonly string[];
   readonly required?: boolean;
   /** The heading it is listed under in `--help` (flags that apply to one input format). */
@@ -34,7 +36,7 @@ export function textFlag(flags: string, description: string, o: FlagOptions & { 
 }
 
 /** `--name <value>` with a default. */
-export function defaultedFlag<V>(flags: string, description: string, parse: ((value: string) => V) | undefined, fallback: V, o: FlagOptions & { choices?: readonly string[] } = {}): Flag<V> {
+export function defaultedFlag<V>(flags: string, description: string, parse: ((value: string) => V) | undefined, fallback: V, o: FlagOptions & { choices?: readonly string[]; defaultText?: string } = {}): Flag<V> {
   return { flags, description, parse: parse && ((value: string) => parse(value)), default: fallback, ...o };
 }
 
@@ -68,7 +70,7 @@ export function addFlags<C extends Command>(command: C, table: FlagTable): C {
     const option = new Option(f.flags, f.description);
     if (option.attributeName() !== key) throw new Error(`flag table of ${command.name()}: ${f.flags} is read as "${option.attributeName()}", not "${key}"`);
     if (f.parse) option.argParser(f.parse);
-    if (f.default !== undefined) option.default(f.default);
+    if (f.default !== undefined) option.default(f.default, f.defaultText);
     if (f.choices) option.choices(f.choices);
     if (f.required) option.makeOptionMandatory();
     if (f.group) option.helpGroup(f.group);
