@@ -1,6 +1,8 @@
 /**
- * Process exit codes. Where k6 has a code for the same failure we use k6's number
- * (errext/exitcodes/codes.go), so CI scripts written for k6 read loadgen's codes the same way.
+ * Process exit codes, every command's. `loadgen run`'s follow k6 where k6 has a code for the same failure
+ * (errext/exitcodes/codes.go), so CI scripts written for k6 read loadgen's codes the same way; the other commands
+ * (cluster, cleanup, nodepool) use a shell's conventions (CommandExitCode). Commander's own usage errors (an unknown
+ * flag, a flag value that does not read) exit 1.
  */
 export const ExitCode = {
   /** The run finished and every threshold passed. */
@@ -24,3 +26,16 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Exit codes of `loadgen cluster`, `loadgen cleanup` and `loadgen nodepool`. */
+export const CommandExitCode = {
+  ok: 0,
+  /** The command did not do what it was asked: an error, objects still there after cleanup, a refused confirmation. */
+  failed: 1,
+  /** `loadgen cluster status`: a component of the local cluster has crashed. */
+  clusterCrashed: 3,
+  /** A local cluster build interrupted by Ctrl-C, as a shell reports SIGINT (128 + 2). */
+  interrupted: 130,
+  /** A local cluster build stopped by SIGTERM (128 + 15). */
+  terminated: 143,
+} as const;

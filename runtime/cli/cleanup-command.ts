@@ -1,8 +1,8 @@
 // `loadgen cleanup --run <id> | --all [--yes]`: deletes the objects runs created (they carry loadgen.io/run) and waits
 // until they are gone. --all asks for a confirmation on a terminal unless --yes is given.
 import { createInterface } from "node:readline/promises";
-import { Command, InvalidArgumentError } from "commander";
-import { parseDuration } from "../metrics/duration.ts";
+import { Command } from "commander";
+import { CommandExitCode } from "../exit-codes.ts";
 import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
@@ -11,28 +11,24 @@ import { K8sClient } from "../../stdlib/k8s/client.ts";
 import { cleanupRun, findLabelled } from "../../stdlib/k8s/cleanup.ts";
 import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
 import { RUN_LABEL } from "../../stdlib/k8s/labels.ts";
+import { CLUSTER_FLAGS } from "./cluster-flags.ts";
+import { durationMs } from "./flag-parsers.ts";
+import { addFlags, defaultedFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
-interface CleanupFlags {
-  run?: string;
-  all?: boolean;
-  yes?: boolean;
-  kubeconfig?: string;
-  context?: string;
-  timeout: string;
-}
+const CLEANUP_FLAGS = {
+  run: textFlag("--run <id>", "the run whose objects to delete (printed at the start of `loadgen run`)"),
+  all: switchFlag("--all", "every object any loadgen run created"),
+  yes: switchFlag("-y, --yes", "do not ask for confirmation (--all)"),
+  ...CLUSTER_FLAGS,
+  timeout: defaultedFlag("--timeout <duration>", "how long to wait for the objects to be gone", durationMs("--timeout"), 5 * 60_000, { defaultText: "5m" }),
+};
+type CleanupFlags = FlagValues<typeof CLEANUP_FLAGS>;
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
-/** The `cleanup` subcommand. Exit code 0 when everything is gone, 1 otherwise. */
+/** The `cleanup` subcommand. Exit code 0 when everything is gone, 1 otherwise (runtime/exit-codes.ts). */
 export function cleanupCommand(): Command {
-  return new Command("cleanup")
-    .description(`delete the Kubernetes objects loadgen runs created (label ${RUN_LABEL}) and wait until they are gone`)
-    .option("--run <id>", "the run whose objects to delete (printed at the start of `loadgen run`)")
-    .option("--all", "every object any loadgen run created")
-    .option("-y, --yes", "do not ask for confirmation (--all)")
-    .option("--kubeconfig <file>", "kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
-    .option("--context <name>", "kubeconfig context to use")
-    .option("--timeout <duration>", "how long to wait for the objects to be gone", "5m")
+  return addFlags(new Command("cleanup").description(`delete the Kubernetes objects loadgen runs created (label ${RUN_LABEL}) and wait until they are gone`), CLEANUP_FLAGS)
     .action(async (flags: CleanupFlags) => {
       process.exitCode = await cleanupAction(flags);
     });
@@ -41,14 +37,9 @@ export function cleanupCommand(): Command {
 async function cleanupAction(flags: CleanupFlags): Promise<number> {
   if (!flags.run === !flags.all) {
     say("loadgen cleanup: give either --run <id> or --all");
-    return 1;
+    return CommandExitCode.failed;
   }
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(flags.timeout, "--timeout");
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
+  const timeoutMs = flags.timeout;
   const registry = new MetricRegistry();
   const tags = new TagRegistry();
   let client: K8sClient | undefined;
@@ -60,30 +51,30 @@ async function cleanupAction(flags: CleanupFlags): Promise<number> {
       const found = await findLabelled(client, undefined);
       if (found.length === 0) {
         say(`loadgen cleanup: no loadgen objects on ${access.origin}`);
-        return 0;
+        return CommandExitCode.ok;
       }
       if (!process.stdin.isTTY) {
         say(`loadgen cleanup: --all would delete ${found.length} object(s) on ${access.origin}; add --yes to confirm (stdin is not a terminal)`);
-        return 1;
+        return CommandExitCode.failed;
       }
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const answer = await rl.question(`Delete ${found.length} object(s) of ${what} on ${access.origin}? [y/N] `);
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
         say("loadgen cleanup: nothing deleted");
-        return 1;
+        return CommandExitCode.failed;
       }
     }
     const r = await cleanupRun(client, { runId: flags.run, log: (l) => say(`loadgen cleanup: ${l}`), timeoutMs });
     if (r.remaining > 0) {
-      say(`loadgen cleanup: ${r.remaining} object(s) of ${what} are still there after ${flags.timeout} (finalizers?)`);
-      return 1;
+      say(`loadgen cleanup: ${r.remaining} object(s) of ${what} are still there after ${timeoutMs / 1000} s (finalizers?)`);
+      return CommandExitCode.failed;
     }
     say(`loadgen cleanup: ${r.deleted === 0 ? `no objects of ${what} were found` : `deleted ${r.deleted} object(s) of ${what}; all gone`}`);
-    return 0;
+    return CommandExitCode.ok;
   } catch (e) {
     say(`loadgen cleanup: ${(e as Error).message}`);
-    return 1;
+    return CommandExitCode.failed;
   } finally {
     await client?.close();
   }

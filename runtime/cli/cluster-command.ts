@@ -1,20 +1,24 @@
 // `loadgen cluster up|status|down`: the local control plane from the shell.
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { BuildInterruptedError, ensureBinaries } from "../cluster/build.ts";
 import { clusterDown, clusterStatus, clusterUp, type ClusterStatus } from "../cluster/local-cluster.ts";
+import { CommandExitCode } from "../exit-codes.ts";
+import { port } from "./flag-parsers.ts";
+import { addFlags, negatedFlag, parsedFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
+
+const UP_FLAGS = {
+  apf: negatedFlag("--no-apf", "turn off API Priority and Fairness and the in-flight limits (to measure the ceiling)"),
+  port: parsedFlag("--port <port>", "kube-apiserver port (default: a free port)", port),
+  stageTiming: textFlag("--stage-timing <file>", "YAML file with the simulated KubeVirt phase delays (default: $LOADGEN_STAGE_TIMING or controlplane/manifests/stages/timing.yaml)"),
+};
+const STATUS_FLAGS = { json: switchFlag("--json", "print the status as JSON") };
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
 function fail(err: unknown): void {
   process.stderr.write(`loadgen cluster: ${(err as Error)?.message ?? String(err)}\n`);
   // An interrupted build exits as a shell expects of Ctrl-C (130) or a kill (143).
-  process.exitCode = err instanceof BuildInterruptedError ? (err.signal === "SIGINT" ? 130 : 143) : 1;
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("expected a port number 1–65535");
-  return n;
+  process.exitCode = err instanceof BuildInterruptedError ? (err.signal === "SIGINT" ? CommandExitCode.interrupted : CommandExitCode.terminated) : CommandExitCode.failed;
 }
 
 export function formatStatus(s: ClusterStatus): string {
@@ -45,13 +49,8 @@ export function clusterCommand(): Command {
     "a real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the KubeVirt CRDs",
   );
 
-  cluster
-    .command("up")
-    .description("start the local cluster (builds the binaries from Go modules on first use) and print its kubeconfig path")
-    .option("--no-apf", "turn off API Priority and Fairness and the in-flight limits (to measure the ceiling)")
-    .option("--port <port>", "kube-apiserver port (default: a free port)", parsePort)
-    .option("--stage-timing <file>", "YAML file with the simulated KubeVirt phase delays (default: $LOADGEN_STAGE_TIMING or controlplane/manifests/stages/timing.yaml)")
-    .action(async (opts: { apf: boolean; port?: number; stageTiming?: string }) => {
+  addFlags(cluster.command("up").description("start the local cluster (builds the binaries from Go modules on first use) and print its kubeconfig path"), UP_FLAGS)
+    .action(async (opts: FlagValues<typeof UP_FLAGS>) => {
       try {
         const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, log: say });
         const what = !up.alreadyRunning ? "local cluster started" : up.restarted.length ? "local cluster updated" : "local cluster already running";
@@ -74,16 +73,13 @@ export function clusterCommand(): Command {
       }
     });
 
-  cluster
-    .command("status")
-    .description("show the local cluster's components, versions, ports, pids, logs and kubeconfig path")
-    .option("--json", "print the status as JSON")
-    .action(async (opts: { json?: boolean }) => {
+  addFlags(cluster.command("status").description("show the local cluster's components, versions, ports, pids, logs and kubeconfig path"), STATUS_FLAGS)
+    .action(async (opts: FlagValues<typeof STATUS_FLAGS>) => {
       try {
         const s = await clusterStatus();
         process.stdout.write((opts.json ? JSON.stringify(s, null, 2) : formatStatus(s)) + "\n");
         // Scripts can tell a crashed cluster apart from a running one.
-        if (s.state === "crashed") process.exitCode = 3;
+        if (s.state === "crashed") process.exitCode = CommandExitCode.clusterCrashed;
       } catch (err) {
         fail(err);
       }

@@ -2,13 +2,14 @@ import { Command } from "commander";
 import { prepareRun } from "../execution/prepare-run.ts";
 import { plannedVus } from "../execution/execute-run.ts";
 import { executorFor } from "../executor/mod.ts";
-import { addExecutionFlags } from "./run-flags.ts";
+import { addFlags } from "./flags.ts";
+import { EXECUTION_FLAGS, type ExecutionFlags } from "./run-flags.ts";
 import { reportError } from "./report-error.ts";
 
 /** `loadgen inspect SCRIPT`: the options after shortcuts, overrides and defaults, as JSON (nothing is run but the init code). */
 export function inspectCommand(): Command {
-  return addExecutionFlags(new Command("inspect").description("print the scenario's resolved options as JSON").argument("<script>", "scenario file (.ts or .js)"))
-    .action(async (script: string, flags: { vus?: number; duration?: string; iterations?: number; env: Record<string, string> }) => {
+  return addFlags(new Command("inspect").description("print the scenario's resolved options as JSON").argument("<script>", "scenario file (.ts or .js)"), EXECUTION_FLAGS)
+    .action(async (script: string, flags: ExecutionFlags) => {
       try {
         const run = await prepareRun({
           scriptPath: script,

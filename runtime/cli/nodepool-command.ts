@@ -1,6 +1,6 @@
 // `loadgen nodepool add|list|delete`: pools of kwok's fake nodes (kperf's `vc nodepool`), from the shell. Cluster
 // access is loadgen/k8s's (--kubeconfig, --context, KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster).
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command } from "commander";
 import { K8sClient } from "../../stdlib/k8s/client.ts";
 import { K8sError } from "../../stdlib/k8s/errors.ts";
 import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
@@ -18,33 +18,38 @@ import {
   type PoolContext,
 } from "../../stdlib/kwok/node-pool.ts";
 import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
-import { parseDuration } from "../metrics/duration.ts";
+import { CommandExitCode } from "../exit-codes.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
 import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
+import { CLUSTER_FLAGS } from "./cluster-flags.ts";
+import { durationMs, positiveInt } from "./flag-parsers.ts";
+import { addFlags, defaultedFlag, parsedFlag, switchFlag, negatedFlag, textFlag, type FlagValues } from "./flags.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
-interface AccessFlags {
-  kubeconfig?: string;
-  context?: string;
-}
+type AccessFlags = FlagValues<typeof CLUSTER_FLAGS>;
 
-function positive(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer`);
-    return n;
-  };
-}
-
-function duration(value: string): number {
-  try {
-    return parseDuration(/^\d+$/.test(value) ? `${value}s` : value, "--timeout");
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
+const ADD_FLAGS = {
+  nodes: parsedFlag("--nodes <n>", "number of nodes", positiveInt("--nodes"), { required: true }),
+  cpu: defaultedFlag("--cpu <cores>", "CPU cores per node", positiveInt("--cpu"), DEFAULT_POOL.cpu),
+  memory: defaultedFlag("--memory <GiB>", "memory per node in GiB", positiveInt("--memory"), DEFAULT_POOL.memory),
+  maxPods: defaultedFlag("--max-pods <n>", "pods per node", positiveInt("--max-pods"), DEFAULT_POOL.maxPods),
+  labels: textFlag("--labels <k=v,...>", "extra node labels"),
+  taints: textFlag("--taints <k[=v]:Effect,...>", "extra node taints (pods must tolerate them)"),
+  controller: defaultedFlag<ControllerMode>("--controller <mode>", "auto: deploy a kwok controller when none manages the cluster; deploy: always loadgen's; none: never", undefined, "auto", { choices: ["auto", "deploy", "none"] }),
+  controllerImage: defaultedFlag("--controller-image <image>", "image of the kwok controller loadgen deploys", undefined, DEFAULT_CONTROLLER_IMAGE),
+  wait: negatedFlag("--no-wait", "return once the nodes are created, without waiting for Ready"),
+  timeout: parsedFlag("--timeout <duration>", "how long to wait for Ready, e.g. 90s (default: 5m)", durationMs("--timeout")),
+  json: switchFlag("--json", "print the pool as JSON"),
+  ...CLUSTER_FLAGS,
+};
+const LIST_FLAGS = { json: switchFlag("--json", "print the pools as JSON"), ...CLUSTER_FLAGS };
+const DELETE_FLAGS = {
+  wait: negatedFlag("--no-wait", "return once the delete is sent"),
+  timeout: parsedFlag("--timeout <duration>", "how long to wait for the nodes to go, e.g. 90s (default: 5m)", durationMs("--timeout")),
+  ...CLUSTER_FLAGS,
+};
 
 /** Runs `fn` with a pool context on the chosen cluster; prints failures and sets a non-zero exit code. */
 async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise<void>): Promise<void> {
@@ -58,7 +63,7 @@ async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise
   } catch (e) {
     const code = e instanceof NodePoolError || e instanceof K8sError ? ` [${e.code}]` : "";
     process.stderr.write(`loadgen nodepool: ${(e as Error)?.message ?? String(e)}${code}\n`);
-    process.exitCode = 1;
+    process.exitCode = CommandExitCode.failed;
   } finally {
     await client?.close().catch(() => {});
   }
@@ -84,38 +89,23 @@ export function formatPools(pools: readonly NodePoolStatus[]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2))).join("")).join("\n");
 }
 
-function accessOptions(cmd: Command): Command {
-  return cmd
-    .option("--kubeconfig <file>", "kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster)")
-    .option("--context <name>", "kubeconfig context to use");
-}
-
 export function nodepoolCommand(): Command {
   const nodepool = new Command("nodepool").description(
     "pools of fake nodes that kwok keeps Ready (labelled loadgen.io/nodepool=<name>, tainted kwok.x-k8s.io/node=fake:NoSchedule)",
   );
 
-  accessOptions(
+  addFlags(
     nodepool
       .command("add")
       .description("create a pool of N fake nodes and wait until they are Ready; deploys a kwok controller when the cluster has none")
-      .argument("<name>", "pool name (nodes are named <name>-0 … <name>-<N-1>)")
-      .requiredOption("--nodes <n>", "number of nodes", positive("--nodes"))
-      .option("--cpu <cores>", "CPU cores per node", positive("--cpu"), DEFAULT_POOL.cpu)
-      .option("--memory <GiB>", "memory per node in GiB", positive("--memory"), DEFAULT_POOL.memory)
-      .option("--max-pods <n>", "pods per node", positive("--max-pods"), DEFAULT_POOL.maxPods)
-      .option("--labels <k=v,...>", "extra node labels")
-      .option("--taints <k[=v]:Effect,...>", "extra node taints (pods must tolerate them)")
-      .addOption(new Option("--controller <mode>", "auto: deploy a kwok controller when none manages the cluster; deploy: always loadgen's; none: never").choices(["auto", "deploy", "none"]).default("auto"))
-      .option("--controller-image <image>", "image of the kwok controller loadgen deploys", DEFAULT_CONTROLLER_IMAGE)
-      .option("--no-wait", "return once the nodes are created, without waiting for Ready")
-      .option("--timeout <duration>", "how long to wait for Ready, e.g. 90s (default: 5m)", duration)
-      .option("--json", "print the pool as JSON"),
-  ).action(async (name: string, o: AccessFlags & { nodes: number; cpu: number; memory: number; maxPods: number; labels?: string; taints?: string; controller: ControllerMode; controllerImage: string; wait: boolean; timeout?: number; json?: boolean }) => {
+      .argument("<name>", "pool name (nodes are named <name>-0 … <name>-<N-1>)"),
+    ADD_FLAGS,
+  ).action(async (name: string, o: FlagValues<typeof ADD_FLAGS>) => {
     await withCluster(o, async (ctx) => {
       const r = await addNodePool(
         ctx,
-        { name, nodes: o.nodes, cpu: o.cpu, memory: o.memory, maxPods: o.maxPods, labels: parseLabels(o.labels), taints: parseTaints(o.taints) },
+        // --nodes is a required flag: commander refuses a command line without it.
+        { name, nodes: o.nodes!, cpu: o.cpu, memory: o.memory, maxPods: o.maxPods, labels: parseLabels(o.labels), taints: parseTaints(o.taints) },
         { wait: o.wait, timeoutMs: o.timeout ?? 300_000, controller: o.controller, controllerImage: o.controllerImage },
       );
       if (o.json) process.stdout.write(JSON.stringify({ ...r.pool, createMs: Math.round(r.createMs), readyMs: r.readyMs === undefined ? null : Math.round(r.readyMs), readyConditionMs: r.conditionMs === undefined ? null : Math.round(r.conditionMs), controller: r.controller }, null, 2) + "\n");
@@ -129,26 +119,20 @@ export function nodepoolCommand(): Command {
     });
   });
 
-  accessOptions(
-    nodepool
-      .command("list")
-      .description("show each pool: nodes Ready / wanted, cpu, memory, max pods, status")
-      .option("--json", "print the pools as JSON"),
-  ).action(async (o: AccessFlags & { json?: boolean }) => {
+  addFlags(nodepool.command("list").description("show each pool: nodes Ready / wanted, cpu, memory, max pods, status"), LIST_FLAGS).action(async (o: FlagValues<typeof LIST_FLAGS>) => {
     await withCluster(o, async (ctx) => {
       const pools = await listNodePools(ctx);
       process.stdout.write((o.json ? JSON.stringify(pools, null, 2) : formatPools(pools)) + "\n");
     });
   });
 
-  accessOptions(
+  addFlags(
     nodepool
       .command("delete")
       .description("delete a pool's nodes and wait until they are gone; the last pool's delete also removes a kwok controller loadgen deployed")
-      .argument("<name>", "pool name")
-      .option("--no-wait", "return once the delete is sent")
-      .option("--timeout <duration>", "how long to wait for the nodes to go, e.g. 90s (default: 5m)", duration),
-  ).action(async (name: string, o: AccessFlags & { wait: boolean; timeout?: number }) => {
+      .argument("<name>", "pool name"),
+    DELETE_FLAGS,
+  ).action(async (name: string, o: FlagValues<typeof DELETE_FLAGS>) => {
     await withCluster(o, async (ctx) => {
       const r = await deleteNodePool(ctx, name, { wait: o.wait, timeoutMs: o.timeout ?? 300_000 });
       process.stdout.write(`node pool "${name}": ${r.deleted} node(s) deleted in ${(r.elapsedMs / 1000).toFixed(1)}s${r.controllerRemoved ? "; the kwok controller loadgen deployed was removed" : ""}\n`);

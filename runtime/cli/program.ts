@@ -5,7 +5,7 @@ import { Command } from "commander";
  * local cluster's code), and `loadgen --help` or a run without a cluster should not pay for the others'.
  */
 const COMMANDS: ReadonlyArray<{ name: string; args?: string; summary: string; load(): Promise<Command> }> = [
-  { name: "run", args: "<script>", summary: "run a scenario", load: async () => (await import("./run-command.ts")).runCommand() },
+  { name: "run", args: "<file>", summary: "run a scenario, a kperf load profile or a KubeVirt perfscale workload", load: async () => (await import("./run-command.ts")).runCommand() },
   { name: "inspect", args: "<script>", summary: "print the scenario's resolved options as JSON", load: async () => (await import("./inspect-command.ts")).inspectCommand() },
   { name: "cluster", summary: "a real local control plane on 127.0.0.1 (up, status, down, build)", load: async () => (await import("./cluster-command.ts")).clusterCommand() },
   { name: "nodepool", summary: "pools of fake nodes that kwok keeps Ready (add, list, delete)", load: async () => (await import("./nodepool-command.ts")).nodepoolCommand() },

@@ -1,31 +1,51 @@
-import { InvalidArgumentError, type Command } from "commander";
+/** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
+import { CLUSTER_FLAGS } from "./cluster-flags.ts";
+import { collect, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
+import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
-/** Parses `-u 50`: a positive integer. */
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-    return n;
-  };
-}
+/** k6's execution overrides and `-e`: `run` and `inspect`. */
+export const EXECUTION_FLAGS = {
+  vus: parsedFlag("-u, --vus <n>", "VUs (replaces the script's execution options)", positiveInt("--vus")),
+  duration: textFlag("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options; for a kperf profile, kperf's --duration: seconds)"),
+  iterations: parsedFlag("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations")),
+  env: repeatableFlag<Readonly<Record<string, string>>>("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {}),
+};
 
-/** Collects repeated `-e KEY=VALUE` flags into an object. */
-export function envPair(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf("=");
-  if (eq <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
+const KPERF = "kperf load profiles and runner-group specs (FILE.yaml), as kperf runner run's flags:";
 
-/** Collects a repeatable string flag. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+/** `kperf runner run`'s flags with kperf's names and meaning: they replace the (single) spec's values. */
+export const KPERF_FLAGS = {
+  rate: parsedFlag("--rate <qps>", "maximum requests per second (0: no limit)", nonNegativeNumber("--rate"), { group: KPERF }),
+  total: parsedFlag("--total <n>", "total number of requests", nonNegativeInt("--total"), { group: KPERF }),
+  conns: parsedFlag("--conns <n>", "total number of connections", positiveInt("--conns"), { group: KPERF }),
+  client: parsedFlag("--client <n>", "total number of HTTP clients", positiveInt("--client"), { group: KPERF }),
+  contentType: textFlag("--content-type <type>", "json or protobuf", { group: KPERF, choices: ["json", "protobuf"] }),
+  disableHttp2: switchFlag("--disable-http2", "disable HTTP/2", { group: KPERF }),
+  maxRetries: parsedFlag("--max-retries <n>", "retry a request after a 429 (<= 0: no retry)", integer("--max-retries"), { group: KPERF }),
+  rawData: switchFlag("--raw-data", "add every latency by URL and every error to the kperf result", { group: KPERF }),
+  resultFormat: textFlag("--result-format <format>", "kperf: kperf's result JSON instead of the text summary (text: the summary only)", { group: KPERF }),
+  result: textFlag("--result <file>", "write the --result-format output to a file instead of stdout (the text summary is then printed too)", { group: KPERF }),
+};
 
-/** The flags `run` and `inspect` share: k6's execution overrides and `-e`. */
-export function addExecutionFlags(command: Command): Command {
-  return command
-    .option("-u, --vus <n>", "VUs (replaces the script's execution options)", positiveInt("--vus"))
-    .option("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options)")
-    .option("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations"))
-    .option("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {});
-}
+/** Where the run's samples and end-of-test summary go (runtime/output/registry.ts). */
+export const OUTPUT_FLAGS = {
+  summaryExport: textFlag("--summary-export <file>", "write the end-of-test summary as JSON"),
+  out: repeatableFlag<readonly string[]>("-o, --out <output>", "stream every sample to an output, e.g. json=samples.ndjson (repeatable)", collect, []),
+  summary: negatedFlag("--no-summary", "do not print the end-of-test summary"),
+  color: negatedFlag("--no-color", "no colour in the summary"),
+};
+
+export const RUN_FLAGS = {
+  ...EXECUTION_FLAGS,
+  includeSystemEnvVars: switchFlag("--include-system-env-vars", "also pass this process's environment to __ENV (off by default: shared scenarios must not read your credentials)"),
+  ...OUTPUT_FLAGS,
+  quiet: switchFlag("-q, --quiet", "no progress display"),
+  thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
+  threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold for any input format, added to the script's own, e.g. 'k8s_request_duration=p(95)<500' (repeatable)", thresholdPair, {}),
+  ...CLUSTER_FLAGS,
+  delete: switchFlag("--delete", "for a KubeVirt perfscale workload (FILE.yaml): delete the workload instead of running it"),
+  ...KPERF_FLAGS,
+};
+
+export type RunFlags = FlagValues<typeof RUN_FLAGS>;
+export type ExecutionFlags = FlagValues<typeof EXECUTION_FLAGS>;

@@ -3,6 +3,7 @@ import type { ScenarioConfig } from "../config/scenario-config.ts";
 import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
 import { executorFor } from "../executor/mod.ts";
 import type { ThresholdResults } from "../metrics/thresholds.ts";
+import { finishOutputs, startOutputs } from "../output/end-of-test.ts";
 import { buildSummary, type Summary } from "../output/summary/build-summary.ts";
 import type { Output } from "../output/types.ts";
 import { formatGuestError } from "../vu/guest-error.ts";
@@ -24,6 +25,8 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Called every tick with the scenarios' live state (the TTY progress line reads it). */
   readonly onProgress?: (progress: readonly ScenarioProgress[], elapsedMs: number) => void;
+  /** What the outputs' run metadata says was run; by default a script and its entry path. */
+  readonly input?: { readonly format: string; readonly source: string };
 }
 
 /** A scenario's live state, for progress displays. */
@@ -50,6 +53,8 @@ export interface RunResult {
   readonly abortReason: string | undefined;
   /** Distinct iteration errors with their counts. */
   readonly errors: ReturnType<ErrorLog["entries"]>;
+  /** Result documents in a format's own shape, by name (kperf's result under `kperf`); none for a script. */
+  readonly reports: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -71,8 +76,8 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   o.signal?.addEventListener("abort", () => abort("interrupted by signal", ExitCode.externalAbort), { once: true });
   // test.abort() stops the run now, as in k6; the tick only catches requests made before the run executed.
   run.wiring.onAbortRequested = (reason) => abort(reason, ExitCode.scriptAborted);
-  for (const output of o.outputs) engine.attachOutput(output);
-  await Promise.all(o.outputs.map((out) => out.start()));
+  const startTime = new Date().toISOString();
+  await startOutputs(engine, o.outputs);
 
   const unknown = run.thresholds.unknownMetrics(run.metrics);
   for (const name of unknown) o.log(`WARN  thresholds: no one emits a metric named "${name}"; its thresholds will see no data`);
@@ -205,9 +210,12 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
       if (!outcome.ok) o.log(`ERROR handleSummary() failed; printing the default summary instead: ${formatGuestError(outcome.error)}`);
       else handleSummary = summaryFiles(outcome.json, o.log);
     }
-    await Promise.all(o.outputs.map((out) => out.stop()));
+    const input = o.input ?? { format: "script", source: run.bundle.entryPath };
+    const metadata = { runId: run.runId, ...input, startTime, endTime: new Date().toISOString(), exitCode };
+    const report = { summary, metadata, handleSummary, errors: errors.entries(), reports: {} };
+    if (!(await finishOutputs(o.outputs, report, o.log)) && exitCode === ExitCode.ok) exitCode = ExitCode.engineError;
     await Promise.all(run.moduleInstances.map((m) => m.close?.()));
-    return { exitCode, summary, thresholds, handleSummary, abortReason, errors: errors.entries() };
+    return { exitCode, summary, thresholds, handleSummary, abortReason, errors: report.errors, reports: report.reports };
   }
 }
 

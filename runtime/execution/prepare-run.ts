@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { stdlibPath } from "../../stdlib/stdlib-path.ts";
 import { bundleScenario, type ScenarioBundle } from "../bundle/bundle.ts";
 import { StackMapper } from "../bundle/source-map.ts";
@@ -8,7 +7,7 @@ import { registerBuiltinMetrics, type BuiltinMetrics } from "../metrics/builtin.
 import { MetricsEngine } from "../metrics/engine.ts";
 import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
-import { ThresholdConfigError, ThresholdSet } from "../metrics/thresholds.ts";
+import type { ThresholdSet } from "../metrics/thresholds.ts";
 import { formatGuestError } from "../vu/guest-error.ts";
 import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
@@ -17,6 +16,8 @@ import type { ClusterFlags, ExecutionView, HostModuleInstance, RunContext, Stdli
 import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
 import { modulesForRun, stdlibModules } from "../../stdlib/modules.ts";
 import { requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
+import { newRunId } from "./run-id.ts";
+import { runThresholds } from "./run-thresholds.ts";
 import { displayPath } from "../bundle/display-path.ts";
 
 /** What a run is prepared from. */
@@ -30,6 +31,8 @@ export interface PrepareOptions {
   /** The stdlib modules to offer; the full stdlib unless a test narrows it. */
   readonly modules?: readonly StdlibModule[];
   readonly runId?: string;
+  /** `--threshold` conditions, added to the script's thresholds of the same keys. */
+  readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   /** `--kubeconfig` / `--context`, for the modules that talk to a cluster. */
   readonly cluster?: ClusterFlags;
   /**
@@ -172,15 +175,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   }
   resolvedOptions = resolveOptions(rawOptions, p.cli, sectionKeys, source);
   blueprint.limits = resolvedOptions.limits;
-  let thresholds: ThresholdSet;
-  try {
-    thresholds = ThresholdSet.fromOptions(resolvedOptions.thresholds, metrics);
-  } catch (e) {
-    if (e instanceof ThresholdConfigError) throw new InvalidOptionsError(e.problems, source);
-    throw e;
-  }
-  const typeProblems = thresholds.typeProblems(metrics);
-  if (typeProblems.length) throw new InvalidOptionsError(typeProblems, source);
+  const thresholds = runThresholds(resolvedOptions.thresholds, p.thresholds, metrics, source);
 
   const exported = new Set(initVu.exportedFunctions());
   const missing = resolvedOptions.scenarios.filter((s) => !exported.has(s.exec));
@@ -207,10 +202,4 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     moduleSpecifiers: modules.map((m) => m.specifier),
     controller,
   };
-}
-
-/** A short run id, unique enough to label every object a run creates (`loadgen.io/run=<id>`). */
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 12);
-  return `${stamp}-${randomBytes(3).toString("hex")}`;
 }

@@ -2,6 +2,7 @@
 // totalReceivedBytes, percentileLatencies and percentileLatenciesByURL, with kperf's exact percentiles (index
 // ceil(n·p) − 1 of the sorted successes) at p ∈ {0, 0.5, 0.9, 0.95, 0.99, 1}, in seconds. Several specs give
 // {perSpecResults, aggregated}. With rawData, as kperf's `--raw-data`, also every latency by URL and every error.
+import { formatGoDuration } from "../metrics/go-duration.ts";
 import type { RawError, SpecOutcome } from "./runner.ts";
 
 const PERCENTILES = [0, 0.5, 0.9, 0.95, 0.99, 1];
@@ -24,16 +25,6 @@ export function percentiles(sorted: readonly number[]): Array<[number, number]> 
     const i = Math.max(0, Math.ceil(sorted.length * p) - 1);
     return [p, sorted[Math.min(i, sorted.length - 1)]!];
   });
-}
-
-/** Go's time.Duration text for milliseconds ("1m2.5s", "350ms"), as kperf prints the duration. */
-export function goDuration(ms: number): string {
-  if (ms < 1000) return `${+ms.toFixed(3)}ms`;
-  const totalS = ms / 1000;
-  const h = Math.floor(totalS / 3600);
-  const m = Math.floor((totalS % 3600) / 60);
-  const s = +(totalS % 60).toFixed(6);
-  return `${h ? h + "h" : ""}${h || m ? m + "m" : ""}${s}s`;
 }
 
 export interface ResultOptions {
@@ -67,7 +58,7 @@ export function reportOf(outcomes: readonly SpecOutcome[], o: ResultOptions = {}
   const rawErrors = o.rawData ? outcomes.flatMap((x) => x.errors ?? []) : [];
   const report: KperfReport = {
     total,
-    duration: goDuration(duration),
+    duration: formatGoDuration(duration),
     ...(rawErrors.length ? { errors: rawErrors } : {}),
     ...(Object.keys(errors).length ? { errorStats: errors } : {}),
     totalReceivedBytes: bytes,

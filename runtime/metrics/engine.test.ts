@@ -4,7 +4,7 @@ import { MetricsEngine } from "./engine.ts";
 import { MetricRegistry } from "./metric.ts";
 import { TagRegistry } from "./tags.ts";
 import type { TrendSink } from "./sink.ts";
-import type { Output, SampleRecord } from "../output/types.ts";
+import type { SampleOutput, SampleRecord } from "../output/types.ts";
 import { latencySamples as skewed } from "./test-samples.ts";
 
 function setup() {
@@ -179,7 +179,7 @@ test("engine buffers samples only once an output is attached, and flush() hands 
   const c = metrics.register("c", "counter");
   engine.add(c, tags.empty, 1);
   const batches: (readonly SampleRecord[])[] = [];
-  const output: Output = {
+  const output: SampleOutput = {
     describe: () => "test",
     start: async () => {},
     add: (samples) => void batches.push(samples),

@@ -6,7 +6,7 @@
 import type { Metric, MetricRegistry, MetricType, ValueType } from "./metric.ts";
 import { tagKey, type TagRegistry, type TagSet } from "./tags.ts";
 import { createSink, sinkFromJSON, type Sink, type SinkState } from "./sink.ts";
-import type { Output, SampleRecord } from "../output/types.ts";
+import type { SampleOutput, SampleRecord } from "../output/types.ts";
 
 /** JSON-serialisable state of an engine: metric definitions plus one sink state per (metric, tag set). */
 export interface EngineSnapshot {
@@ -31,7 +31,7 @@ export class MetricsEngine {
   readonly #extras: Array<Array<Sink[] | undefined> | undefined> = [];
   /** Tracked views per metric id, keyed by the filter's canonical text. */
   readonly #tracked: Array<Map<string, { filter: Readonly<Record<string, string>>; sink: Sink }> | undefined> = [];
-  readonly #outputs: Output[] = [];
+  readonly #outputs: SampleOutput[] = [];
   #buffer: SampleRecord[] = [];
 
   constructor(metrics: MetricRegistry, tags: TagRegistry) {
@@ -148,7 +148,7 @@ export class MetricsEngine {
   }
 
   /** From now on, samples are buffered for `output` too; `flush()` hands them over. */
-  attachOutput(output: Output): void {
+  attachOutput(output: SampleOutput): void {
     this.#outputs.push(output);
   }
 

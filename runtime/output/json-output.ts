@@ -11,7 +11,7 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { createGzip } from "node:zlib";
 import type { TagSet } from "../metrics/tags.ts";
-import type { Output, SampleRecord } from "./types.ts";
+import type { SampleOutput, SampleRecord } from "./types.ts";
 
 /** Options of the JSON output. */
 export interface JsonOutputOptions {
@@ -22,7 +22,7 @@ export interface JsonOutputOptions {
 }
 
 /** The JSON output, plus k6's optional `setThresholds` capability. */
-export interface JsonOutput extends Output {
+export interface JsonOutput extends SampleOutput {
   setThresholds(thresholds: Readonly<Record<string, readonly string[]>>): void;
 }
 

@@ -1,6 +1,6 @@
 // Reading kperf's formats without a cluster: the runner-group spec files kperf ships (test/fixtures/kperf, unchanged),
 // the weighted fields in both of kperf's layouts, time-series buckets, and the problems of bad files, each naming its
-// field path (and, through runYamlFile, the file).
+// field path (and, through loadgen run's input formats, the file).
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +12,8 @@ import { InvalidOptionsError } from "../../runtime/errors.ts";
 import { FieldProblems } from "../../runtime/kperf/fields.ts";
 import { isKperfProfile, parseKperfProfile, type KperfSpec, type TimeSeriesSpec, type WeightedSpec } from "../../runtime/kperf/profile.ts";
 import { isRunnerGroupSpec, parseRunnerGroupSpec } from "../../runtime/kperf/runner-group.ts";
-import { KNOWN_FORMATS, runYamlFile } from "../../runtime/kperf/run-yaml.ts";
+import { KNOWN_FORMATS } from "../../runtime/formats/registry.ts";
+import { runFile } from "../fixtures/run-scenario.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/kperf/", import.meta.url));
 const load = (name: string): unknown => yaml.load(readFileSync(path.join(fixtures, name), "utf8"));
@@ -193,7 +194,7 @@ test("loadgen run names the file and every field problem, and lists every format
   const o = { cluster: {}, runId: "parse-test", log: () => {}, signal: new AbortController().signal };
   const bad = path.join(tmp, "bad-group.yaml");
   writeFileSync(bad, "count: 2\nloadProfile:\n  version: 1\n  spec:\n    conns: 1\n    client: 0\n    mode: time-series\n    modeConfig:\n      buckets:\n      - startTime: 0\n        requests:\n        - method: GET\n          version: v1\n          resource: pods\n");
-  const e = await runYamlFile(bad, o).then(() => undefined, (err: unknown) => err);
+  const e = await runFile(bad, o).then(() => undefined, (err: unknown) => err);
   assert.instance(e, InvalidOptionsError);
   const err = e as InvalidOptionsError;
   assert.is(err.exitCode, 104);
@@ -202,7 +203,7 @@ test("loadgen run names the file and every field problem, and lists every format
 
   const other = path.join(tmp, "configmap.yaml");
   writeFileSync(other, "apiVersion: v1\nkind: ConfigMap\n");
-  const u = (await runYamlFile(other, o).then(() => undefined, (x: unknown) => x)) as InvalidOptionsError;
+  const u = (await runFile(other, o).then(() => undefined, (x: unknown) => x)) as InvalidOptionsError;
   assert.instance(u, InvalidOptionsError);
   assert.is(u.problems.length, 1);
   assert.match(u.problems[0]!, "not a format loadgen runs");

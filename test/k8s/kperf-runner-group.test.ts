@@ -7,10 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runYamlFile } from "../../runtime/kperf/run-yaml.ts";
 import type { KperfReport } from "../../runtime/kperf/result.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
-import { runCli } from "../fixtures/run-scenario.ts";
+import { runCli, runFile } from "../fixtures/run-scenario.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/kperf/", import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "loadgen-kperf-rg-"));
@@ -27,16 +26,15 @@ test("kperf's node10_job1_pod100.yaml runs its wrapped profile once: the kperf r
   const { kubeconfig, server } = await useLocalCluster();
   const logs: string[] = [];
   // rate: 0 (kperf runner run --rate 0) so the 1000 requests do not take the file's 100 s at 10/s; the file is unchanged.
-  const r = await runYamlFile(path.join(fixtures, "node10_job1_pod100.yaml"), {
+  const r = await runFile(path.join(fixtures, "node10_job1_pod100.yaml"), {
     cluster: { kubeconfig },
     runId: "kperf-rg-test",
     log: (l) => logs.push(l),
     signal: new AbortController().signal,
-    overrides: { rate: 0 },
-    rawData: true,
+    kperf: { overrides: { rate: 0 }, rawData: true },
   });
   assert.is(r.exitCode, 0);
-  const result = r.kperf as KperfReport;
+  const result = r.reports.kperf as KperfReport;
   assert.is(result.total, 1000);
   const counts = countsByUrl(result);
   assert.equal(Object.keys(counts).sort(), [`LIST ${server}/api/v1/events?limit=1000`, `LIST ${server}/api/v1/pods?limit=1000`, `LIST ${server}/api/v1/pods?resourceVersion=0`]);

@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { runYamlFile, type YamlRunResult } from "../../runtime/kperf/run-yaml.ts";
+import type { RunResult } from "../../runtime/execution/execute-run.ts";
 import type { KperfReport } from "../../runtime/kperf/result.ts";
 import { createTestNamespace, deleteTestNamespace, localKubeConfig, useLocalCluster } from "../fixtures/local-cluster.ts";
-import { runCli } from "../fixtures/run-scenario.ts";
+import { runCli, runFile } from "../fixtures/run-scenario.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/kperf/", import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "loadgen-kperf-ts-"));
@@ -31,9 +31,9 @@ function countsByUrl(r: KperfReport): Record<string, number> {
   return out;
 }
 
-async function run(file: string, runId: string, logs: string[] = []): Promise<YamlRunResult> {
+async function run(file: string, runId: string, logs: string[] = []): Promise<RunResult> {
   const { kubeconfig } = await useLocalCluster();
-  return runYamlFile(file, { cluster: { kubeconfig }, runId, log: (l) => logs.push(l), signal: new AbortController().signal, rawData: true });
+  return runFile(file, { cluster: { kubeconfig }, runId, log: (l) => logs.push(l), signal: new AbortController().signal, kperf: { rawData: true } });
 }
 
 test("kperf's timeseries_simple.yaml runs unchanged: exactly the six requests its buckets list, by method and URL", async () => {
@@ -41,7 +41,7 @@ test("kperf's timeseries_simple.yaml runs unchanged: exactly the six requests it
   const logs: string[] = [];
   const r = await run(path.join(fixtures, "timeseries_simple.yaml"), "kperf-ts-example", logs);
   assert.is(r.exitCode, 0);
-  const result = r.kperf as KperfReport;
+  const result = r.reports.kperf as KperfReport;
   assert.is(result.total, 6);
   const d = `${server}/api/v1/namespaces/default`;
   assert.equal(countsByUrl(result), {
@@ -96,7 +96,7 @@ spec:
   );
   const r = await run(file, "kperf-ts-order");
   assert.is(r.exitCode, 0);
-  const result = r.kperf as KperfReport;
+  const result = r.reports.kperf as KperfReport;
   assert.is(result.total, 10);
   const base = `${server}/api/v1/namespaces/${ns}/configmaps`;
   assert.equal(countsByUrl(result), {
@@ -128,7 +128,7 @@ test("a bucket's requests share `client` workers: a bucket of 60 GETs on 4 clien
   const gets = Array.from({ length: 60 }, () => "      - { method: GET, version: v1, resource: namespaces, name: default }").join("\n");
   writeFileSync(file, `version: 1\nspecs:\n- conns: 2\n  client: 4\n  contentType: protobuf\n  mode: time-series\n  modeConfig:\n    buckets:\n    - startTime: 0\n      requests:\n${gets}\n    - startTime: 0.1\n      requests:\n      - { method: LIST, version: v1, resource: namespaces, resourceVersion: 0 }\n`);
   const r = await run(file, "kperf-ts-wide");
-  const result = r.kperf as KperfReport;
+  const result = r.reports.kperf as KperfReport;
   assert.is(result.total, 61);
   assert.equal(countsByUrl(result), { [`GET ${server}/api/v1/namespaces/{name}`]: 60, [`LIST ${server}/api/v1/namespaces?resourceVersion=0`]: 1 });
   assert.is(result.errorStats, undefined);

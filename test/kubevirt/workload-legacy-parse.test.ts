@@ -10,9 +10,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InvalidOptionsError } from "../../runtime/errors.ts";
 import { prepareRun } from "../../runtime/execution/prepare-run.ts";
-import { isLegacyWorkload, legacyVars, parseLegacyWorkload } from "../../stdlib/kubevirt/workload-legacy.ts";
-import { clientRateLimit } from "../../stdlib/kubevirt/workload-legacy-scenario.ts";
-import { isKubevirtWorkload, kubevirtWorkloadScript } from "../../stdlib/kubevirt/workload.ts";
+import { kubevirtWorkloadLegacy } from "../../runtime/formats/kubevirt-workload-legacy.ts";
+import { formatOf, readInput } from "../../runtime/formats/registry.ts";
+import { isLegacyWorkload, legacyVars, parseLegacyWorkload } from "../../runtime/kubevirt/workload-legacy.ts";
+import { clientRateLimit, legacyWorkloadScript } from "../../runtime/kubevirt/workload-legacy-scenario.ts";
+import { isKubevirtWorkload } from "../../runtime/kubevirt/workload.ts";
 import { repoRoot, runCli } from "../fixtures/run-scenario.ts";
 
 const FIXTURES = path.join(repoRoot, "test/fixtures/kubevirt/kubevirt-density");
@@ -101,7 +103,10 @@ workloads:
     iterationCleanup: true
     objects: [{templateFile: templates/vmi-ephemeral.yaml, replicas: 1, inputVars: {namespace: b}}]
 `);
-  const w = kubevirtWorkloadScript(path.join(dir, "workload.yaml"), {})!;
+  const file = path.join(dir, "workload.yaml");
+  const input = readInput(file);
+  assert.is(formatOf(input), kubevirtWorkloadLegacy, "loadgen run reads it as the older workload format");
+  const w = legacyWorkloadScript(parseLegacyWorkload(input.document, file), file, false);
   assert.is(w.displayName, path.join(dir, "workload.yaml"), "outside the working directory: the absolute path");
   assert.not.ok(w.script.startsWith(dir), "the generated scenario lives elsewhere");
   const run = await prepareRun({ scriptPath: w.script, cli: {}, env: {}, log: () => {}, connectCluster: false });

@@ -1,9 +1,11 @@
 // A small finished run shared by the summary tests: checks in nested groups, a time trend, a data counter, a gauge,
-// and thresholds on a metric and on two sub-metrics (one of them without samples).
+// and thresholds on a metric and on two sub-metrics (one of them without samples); and its end-of-test report.
 import { MetricsEngine } from "../../metrics/engine.ts";
 import { MetricRegistry } from "../../metrics/metric.ts";
 import { TagRegistry } from "../../metrics/tags.ts";
 import { ThresholdSet } from "../../metrics/thresholds.ts";
+import type { EndOfTest } from "../types.ts";
+import { buildSummary } from "./build-summary.ts";
 
 /** Builds the run; thresholds are evaluated as at the end of a 2 s test. */
 export function sampleRun() {
@@ -39,4 +41,17 @@ export function sampleRun() {
   );
   const results = thresholds.evaluate(engine, 2000, { final: true });
   return { metrics, engine, results };
+}
+
+/** The sample run's end-of-test report, as outputs receive it. */
+export function endOfTestReport(o: Partial<EndOfTest> = {}): EndOfTest {
+  const { metrics, engine, results } = sampleRun();
+  return {
+    summary: buildSummary({ engine, metrics, thresholds: results, elapsedMs: 2000, options: {} }),
+    metadata: { runId: "run-1", format: "typescript-scenario", source: "scenario.ts", startTime: "2026-01-01T00:00:00.000Z", endTime: "2026-01-01T00:00:02.000Z", exitCode: 99 },
+    handleSummary: undefined,
+    errors: [],
+    reports: {},
+    ...o,
+  };
 }

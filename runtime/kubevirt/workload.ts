@@ -16,21 +16,20 @@
 // object with the workload's label, and the namespace if loadgen created it) and waits until they are gone.
 //
 // The older format of the tool (globalConfig + workloads[], iterations) is read by workload-legacy.ts and run by
-// workload-legacy-scenario.ts; kubevirtWorkloadScript below tells the two apart.
+// workload-legacy-scenario.ts. `loadgen run` tells the formats apart in runtime/formats/.
+//
+// Layer: runtime/kubevirt is the host-side library behind the KubeVirt input formats. It may import runtime/errors,
+// runtime/bundle, runtime/metrics (durations) and the Kubernetes client library (labels, templates); not the CLI,
+// runtime/formats, runtime/execution, or any stdlib module's guest shim or host binding.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import yaml from "js-yaml";
-import { InvalidOptionsError } from "../../runtime/errors.ts";
-import { labelValue } from "../k8s/labels.ts";
-import { goDuration } from "./go-duration.ts";
-import { isLegacyWorkload, parseLegacyWorkload } from "./workload-legacy.ts";
-import { legacyWorkloadScenario } from "./workload-legacy-scenario.ts";
+import { InvalidOptionsError } from "../errors.ts";
+import { labelValue } from "../../stdlib/k8s/labels.ts";
+import { parseGoDuration } from "../metrics/go-duration.ts";
 import { WORKLOAD_LABEL } from "./workload-label.ts";
 import { WORKLOAD_ERROR_JS, writeWorkloadScript, type WorkloadScript } from "./workload-script.ts";
 import { sampleTemplate } from "./workload-template.ts";
 
-export { WORKLOAD_LABEL } from "./workload-label.ts";
-export { nameWorkloadFile, type WorkloadScript } from "./workload-script.ts";
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_MIN_CHURN_SLEEP_MS = 20_000;
 
@@ -83,14 +82,14 @@ export function parseWorkload(doc: unknown, file: string): Workload {
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let minChurnSleepMs = DEFAULT_MIN_CHURN_SLEEP_MS;
   try {
-    if (d.timeout !== undefined) timeoutMs = goDuration(d.timeout, "timeout");
+    if (d.timeout !== undefined) timeoutMs = parseGoDuration(d.timeout, "timeout");
   } catch (e) {
     problems.push((e as Error).message);
   }
   // perfscale-load-generator: a timeout of 30s or less means the default.
   if (timeoutMs <= 30_000) timeoutMs = DEFAULT_TIMEOUT_MS;
   try {
-    if (d.minChurnSleep !== undefined) minChurnSleepMs = goDuration(d.minChurnSleep, "minChurnSleep");
+    if (d.minChurnSleep !== undefined) minChurnSleepMs = parseGoDuration(d.minChurnSleep, "minChurnSleep");
   } catch (e) {
     problems.push((e as Error).message);
   }
@@ -245,26 +244,7 @@ export default async function () {
   );
 }
 
-/**
- * `loadgen run FILE.yaml` for KubeVirt workloads (either format): when the file is one, writes the scenario that runs
- * it (or, with `delete`, deletes it) to a temporary folder and returns its path with the name to show for it (the
- * workload file's); otherwise undefined (another YAML format).
- * @throws {InvalidOptionsError} for a workload with wrong fields or a template that does not render.
- */
-export function kubevirtWorkloadScript(file: string, o: { delete?: boolean }): WorkloadScript | undefined {
-  let doc: unknown;
-  try {
-    doc = yaml.load(readFileSync(file, "utf8"));
-  } catch {
-    return undefined; // not ours to judge: the YAML runner reports what is wrong with the file
-  }
-  const del = o.delete === true;
-  if (isLegacyWorkload(doc)) {
-    const f = parseLegacyWorkload(doc, file);
-    const name = labelValue(path.basename(file).replace(/\.ya?ml$/i, ""));
-    return writeWorkloadScript(file, `${name}${del ? "-delete" : ""}`, legacyWorkloadScenario(f, { delete: del }));
-  }
-  if (!isKubevirtWorkload(doc)) return undefined;
-  const w = parseWorkload(doc, file);
+/** Writes the scenario of `w` (or, with `del`, the one that deletes it) to a temporary folder, named after the workload. */
+export function workloadScript(w: Workload, file: string, del: boolean): WorkloadScript {
   return writeWorkloadScript(file, `${labelValue(w.name)}${del ? "-delete" : ""}`, workloadScenario(w, { delete: del }));
 }

@@ -15,11 +15,12 @@
 // them and the checks say which wait failed. Where the tool panicked (a failed create or wait) the run stops: the
 // check fails (exit 99 through `checks: rate==1`), a failed creation wait first deletes the iteration as the tool
 // did, and the remaining iterations do nothing.
-import { labelValue } from "../k8s/labels.ts";
+import path from "node:path";
+import { labelValue } from "../../stdlib/k8s/labels.ts";
 import type { LegacyWorkloadFile } from "./workload-legacy.ts";
 import { CREATE_DEFAULT_VARS } from "./workload-template.ts";
 import { WORKLOAD_LABEL } from "./workload-label.ts";
-import { WORKLOAD_ERROR_JS } from "./workload-script.ts";
+import { WORKLOAD_ERROR_JS, writeWorkloadScript, type WorkloadScript } from "./workload-script.ts";
 
 /** client-go's rest.Config as the tool set it: QPS 0 means DefaultQPS (5), Burst 0 DefaultBurst (10), a negative QPS no limiter. */
 export function clientRateLimit(qps: number, burst: number): { qps: number; burst: number } {
@@ -279,4 +280,10 @@ export default async function () {
 }
 `
   );
+}
+
+/** Writes the scenario of the workload file (or, with `del`, the one that deletes what it left) to a temporary folder, named after the file. */
+export function legacyWorkloadScript(f: LegacyWorkloadFile, file: string, del: boolean): WorkloadScript {
+  const name = labelValue(path.basename(file).replace(/\.ya?ml$/i, ""));
+  return writeWorkloadScript(file, `${name}${del ? "-delete" : ""}`, legacyWorkloadScenario(f, { delete: del }));
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { displayPath } from "../../runtime/bundle/display-path.ts";
+import { displayPath } from "../bundle/display-path.ts";
 
 /**
  * Generated-scenario code: `workloadError(e, what)` is `e` (a failed stdlib call, say) with `what` in front of its

@@ -2,8 +2,8 @@
 // object, so an undefined variable or broken YAML is reported with the template's name (and line) and the run never
 // starts half-way; and what it makes (kind, VMIs per object, namespace) is read from that sample.
 import path from "node:path";
-import { InvalidOptionsError } from "../../runtime/errors.ts";
-import { renderTemplate } from "../k8s/template.ts";
+import { InvalidOptionsError } from "../errors.ts";
+import { renderTemplate } from "../../stdlib/k8s/template.ts";
 
 /** What a workload may create: the kinds loadgen/kubevirt follows. */
 export const WORKLOAD_KINDS: readonly string[] = ["VirtualMachineInstance", "VirtualMachine", "VirtualMachineInstanceReplicaSet", "VirtualMachinePool"];

@@ -23,8 +23,8 @@
 // turns it into a scenario.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { InvalidOptionsError } from "../../runtime/errors.ts";
-import { goDuration } from "./go-duration.ts";
+import { InvalidOptionsError } from "../errors.ts";
+import { parseGoDuration } from "../metrics/go-duration.ts";
 import { sampleTemplate } from "./workload-template.ts";
 
 /** One entry of a workload's `objects`. */
@@ -131,7 +131,7 @@ export function parseLegacyWorkload(doc: unknown, file: string): LegacyWorkloadF
   const duration = (o: Record<string, unknown>, key: string, at: string): number => {
     if (o[key] === undefined || o[key] === null) return 0;
     try {
-      return goDuration(o[key], `${at}${key}`);
+      return parseGoDuration(o[key], `${at}${key}`);
     } catch (e) {
       problems.push((e as Error).message);
       return 0;

@@ -1,0 +1,85 @@
+// Every input format `loadgen run FILE` takes, in the order they are tried: the file is read once (a YAML file parsed
+// once; a script is left to the bundler), given to the first format that detects it, validated, and prepared as a
+// Run. A file no format takes gets a message that lists them all.
+import { readFileSync } from "node:fs";
+import yaml from "js-yaml";
+import { InvalidOptionsError } from "../errors.ts";
+import type { Run } from "../execution/run.ts";
+import type { KperfOverrides } from "../kperf/profile.ts";
+import type { InputFile, InputFormat, RunRequest } from "./format.ts";
+import { kperfProfile } from "./kperf-profile.ts";
+import { kperfRunnerGroup } from "./kperf-runner-group.ts";
+import { kubevirtWorkload } from "./kubevirt-workload.ts";
+import { kubevirtWorkloadLegacy } from "./kubevirt-workload-legacy.ts";
+import { typescriptScenario } from "./typescript-scenario.ts";
+
+/**
+ * Tried in this order. The YAML formats' marks do not overlap for any file of theirs; for a file that carries the
+ * marks of two, the KubeVirt formats come first, as they always did.
+ */
+export const INPUT_FORMATS: readonly InputFormat[] = [typescriptScenario, kubevirtWorkloadLegacy, kubevirtWorkload, kperfProfile, kperfRunnerGroup] as InputFormat[];
+
+/** Every format `loadgen run` takes, with how it is recognised (the message for a file that is none of them). */
+export const KNOWN_FORMATS: readonly string[] = INPUT_FORMATS.map((f) => f.description);
+
+/** The file named .yaml or .yml is YAML; anything else is a script, as it always was. */
+const YAML_NAME = /\.ya?ml$/i;
+
+/**
+ * Reads `file` once: a YAML file is read and parsed; a script is not read here (the bundler reads it and its imports).
+ * @throws {InvalidOptionsError} naming the file when it cannot be read or its YAML does not parse.
+ */
+export function readInput(file: string): InputFile {
+  if (!YAML_NAME.test(file)) return { path: file, yaml: false, document: undefined };
+  try {
+    return { path: file, yaml: true, document: yaml.load(readFileSync(file, "utf8")) };
+  } catch (e) {
+    throw new InvalidOptionsError([(e as Error).message.split("\n")[0]!], file);
+  }
+}
+
+/**
+ * The format of `input`.
+ * @throws {InvalidOptionsError} listing every format loadgen runs, for a file that is none of them.
+ */
+export function formatOf(input: InputFile): InputFormat {
+  const format = INPUT_FORMATS.find((f) => f.detect(input));
+  if (format === undefined) {
+    throw new InvalidOptionsError([`not a format loadgen runs; loadgen run takes:\n      ${KNOWN_FORMATS.join("\n      ")}`], input.path);
+  }
+  return format;
+}
+
+/** `kperf runner run`'s flag for each override. */
+const KPERF_FLAG: Readonly<Record<keyof KperfOverrides, string>> = {
+  rate: "--rate",
+  total: "--total",
+  duration: "--duration",
+  conns: "--conns",
+  client: "--client",
+  contentType: "--content-type",
+  disableHTTP2: "--disable-http2",
+  maxRetries: "--max-retries",
+};
+
+/** Names the kperf flags a request sets, for a format that takes none. */
+function kperfFlagsSet(request: RunRequest): string[] {
+  const overrides = request.kperf?.overrides ?? {};
+  const set = (Object.keys(KPERF_FLAG) as Array<keyof KperfOverrides>).filter((k) => overrides[k] !== undefined).map((k) => KPERF_FLAG[k]);
+  if (request.kperf?.rawData) set.push("--raw-data");
+  return set;
+}
+
+/**
+ * Reads, detects, validates and prepares `file` as a run; nothing is measured until the run executes.
+ * @throws {InvalidOptionsError} for a file of no known format, a file its format refuses, or flags that do not apply to it.
+ */
+export async function prepareInput(file: string, request: RunRequest): Promise<Run> {
+  const input = readInput(file);
+  const format = formatOf(input);
+  const misplaced = format.takesKperfFlags ? [] : kperfFlagsSet(request);
+  if (misplaced.length) {
+    throw new InvalidOptionsError(misplaced.map((f) => `${f}: applies to kperf load profiles and runner-group specs; this file is a ${format.description.split(":")[0]}`), file);
+  }
+  return format.prepare(format.validate(input, request), input, request);
+}

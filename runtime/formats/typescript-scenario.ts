@@ -1,0 +1,40 @@
+// A TypeScript (or JavaScript) scenario: bundled with its imports, its init code run in the init VU, its options
+// resolved (prepareRun); then executed (executeRun). Any file not named .yaml/.yml is one, as it always was: the
+// bundler says what is wrong with a file that is not a script. KubeVirt workloads become such a run too.
+import path from "node:path";
+import { executeRun } from "../execution/execute-run.ts";
+import { prepareRun } from "../execution/prepare-run.ts";
+import type { Run } from "../execution/run.ts";
+import type { InputFormat, RunRequest } from "./format.ts";
+
+/**
+ * The run of the script at `script`; `input` is what the run shows as its source (the workload file for a generated
+ * scenario; by default the script as given, relative to the working directory).
+ */
+export async function prepareScenarioRun(script: string, request: RunRequest, input: { readonly format: string; readonly source?: string }): Promise<Run> {
+  const prepared = await prepareRun({
+    scriptPath: script,
+    cli: request.cli,
+    env: request.env,
+    log: request.log,
+    cluster: request.cluster,
+    thresholds: request.thresholds,
+    runId: request.runId,
+  });
+  const source = input.source ?? (path.relative(process.cwd(), prepared.bundle.entryPath) || script);
+  const names = prepared.options.scenarios.map((s) => `${s.name} (${s.executor})`).join(", ");
+  return {
+    runId: prepared.runId,
+    title: `${source}, scenarios: ${names}`,
+    execute: (o) => executeRun(prepared, { ...o, input: { format: input.format, source } }),
+  };
+}
+
+export const typescriptScenario: InputFormat<string> = {
+  name: "typescript-scenario",
+  description: "TypeScript/JavaScript scenario: a .ts or .js file",
+  detect: (input) => !input.yaml,
+  // The bundler reads and checks the script (and everything it imports) when the run is prepared.
+  validate: (input) => input.path,
+  prepare: (script, _input, request) => prepareScenarioRun(script, request, { format: "typescript-scenario" }),
+};
