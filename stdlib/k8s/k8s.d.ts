@@ -80,6 +80,9 @@ export interface ListOptions extends CallOptions {
 
 /** A list's result. `items` is present when `decode: true`; `continue` and `resourceVersion` when paginated or decoded. */
 export interface ListResult<T = KubeObject> extends Reply {
+  /** The list's kind and apiVersion (e.g. `PodList`, `v1`), when decoded. */
+  kind?: string;
+  apiVersion?: string;
   pageCount?: number;
   resourceVersion?: string;
   continue?: string;
@@ -152,6 +155,8 @@ export interface WatchOptions extends CallOptions {
   bookmarks?: boolean;
   /** Streaming list: ADDED for every existing object, then a BOOKMARK marking the end of the initial events. */
   sendInitialEvents?: boolean;
+  /** Asks the server to end each watch request after this many seconds; the watch reopens at once from where it was. */
+  timeoutSeconds?: number;
 }
 
 /**

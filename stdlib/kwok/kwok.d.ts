@@ -95,6 +95,14 @@ export interface AddedNodePool extends NodePool {
   controllerDeployed: boolean;
 }
 
+/** Options of {@link deleteNodePool}. */
+export interface DeleteNodePoolOptions {
+  /** Wait until the nodes are gone (default true); false returns once the deletes are sent. */
+  wait?: boolean;
+  /** How long to wait, e.g. `"2m"` (default 5 minutes). */
+  timeout?: string | number;
+}
+
 /** What {@link deleteNodePool} resolves to. */
 export interface DeletedNodePool {
   name: string;
@@ -151,7 +159,7 @@ export function addNodePool(name: string, options: NodePoolOptions): Promise<Add
  * }
  * ```
  */
-export function deleteNodePool(name: string, options?: { wait?: boolean; timeout?: string | number }): Promise<DeletedNodePool>;
+export function deleteNodePool(name: string, options?: DeleteNodePoolOptions): Promise<DeletedNodePool>;
 
 /**
  * Every node pool in the cluster, by name.
@@ -173,7 +181,15 @@ export function listNodePools(): Promise<NodePool[]>;
  * const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { ...podPlacement("bench"), containers: [{ name: "c", image: "fake" }] } };
  * ```
  */
-export function podPlacement(pool: string | { name: string; taints?: Taint[] }): { nodeSelector: Record<string, string>; tolerations: Toleration[] };
+export function podPlacement(pool: string | { name: string; taints?: Taint[] }): PodPlacement;
+
+/** What {@link podPlacement} returns: the parts of a pod spec that put the pod on a pool's nodes. */
+export interface PodPlacement {
+  /** `{ "loadgen.io/nodepool": <pool> }` */
+  nodeSelector: Record<string, string>;
+  /** Tolerations for kwok's taint and the pool's own. */
+  tolerations: Toleration[];
+}
 
 /** Distribution of one latency, in seconds. */
 export interface Percentiles {
@@ -216,6 +232,12 @@ export interface TrackOptions {
   tags?: Record<string, string>;
 }
 
+/** Options of {@link PodStartupTracker.waitFor}. */
+export interface WaitOptions {
+  /** How long to wait, e.g. `"2m"` (default 5 minutes). */
+  timeout?: string | number;
+}
+
 /** A running pod startup tracker. Its `id` can travel in setup data; {@link podStartupTracker} finds it again in other VUs. */
 export interface PodStartupTracker {
   readonly id: string;
@@ -225,7 +247,7 @@ export interface PodStartupTracker {
    * Waits until at least `count` pods were seen running.
    * @throws {Error} a K8sError with code WaitTimeout past `timeout` (default 5 minutes), saying how far it got.
    */
-  waitFor(count: number, options?: { timeout?: string | number }): Promise<PodStartupStats>;
+  waitFor(count: number, options?: WaitOptions): Promise<PodStartupStats>;
   /** Stops watching (the run stops it anyway at its end). */
   stop(): Promise<PodStartupStats>;
 }
