@@ -22,6 +22,7 @@ import type {
 } from "loadgen/k8s";
 import type { EncodedReply, JsonText, ListReplyJson, ReplyJson } from "../host-calls.ts";
 import { host, jsonText, parseJson } from "../guest-host.ts";
+import { parseDuration } from "../../runtime/metrics/duration.ts";
 
 // Replies are decoded inside the settlement (host.async's then), not by a .then() per call.
 const listHost = /* @__PURE__ */ host.async("k8s.list", listReply);
@@ -241,19 +242,21 @@ function predicate(until: Condition<Decoded> | undefined): ((o: Decoded) => bool
   throw new TypeError(`waitFor(): until must be a function, "exists", "deleted", {path, equals}, or {condition, status}`);
 }
 
-function parseTimeout(t: unknown): number {
+/** The wait's limit in milliseconds: k6-style durations, as every other loadgen/k8s timeout (default 60 s). */
+function waitTimeoutMs(t: string | number | undefined): number {
   if (t === undefined) return 60_000;
-  if (typeof t === "number") return t;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(String(t).trim());
-  if (!m) throw new TypeError(`waitFor(): timeout must be milliseconds or a duration such as "90s", got ${JSON.stringify(t)}`);
-  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2]!]!;
+  try {
+    return parseDuration(t, "waitFor(): timeout");
+  } catch (e) {
+    throw k8sError("InvalidOptions", (e as Error).message);
+  }
 }
 
 const SELECTOR_KEYS = ["namespace", "labelSelector", "fieldSelector", "tags"] as const;
 
 export async function waitFor(resource: string, options: WaitForOptions<Decoded> = {}): Promise<WaitResult> {
   const started = Date.now();
-  const deadline = started + parseTimeout(options.timeout);
+  const deadline = started + waitTimeoutMs(options.timeout);
   const pred = predicate(options.until);
   const want = options.count;
   const name = options.name;
