@@ -136,9 +136,23 @@ export interface VmiInfo {
   deleting: boolean;
 }
 
-/** `loadgen.io/run=<run id>`: selects every object of this run. */
+/**
+ * `loadgen.io/run=<run id>`: selects every object of this run.
+ * @example Usage
+ * ```ts
+ * import { deleteAll, runSelector } from "loadgen/kubevirt";
+ * await deleteAll("vm", { namespace: "density", labelSelector: runSelector });
+ * ```
+ */
 export const runSelector: string;
-/** The built-in templates: vmi-ephemeral, vm-ephemeral, vmirs-ephemeral, vmpool-ephemeral. */
+/**
+ * The built-in templates: vmi-ephemeral, vm-ephemeral, vmirs-ephemeral, vmpool-ephemeral.
+ * @example Usage
+ * ```ts
+ * import { TEMPLATES, createVMI } from "loadgen/kubevirt";
+ * if (TEMPLATES.includes("vmi-ephemeral")) await createVMI({ namespace: "density", template: "vmi-ephemeral" });
+ * ```
+ */
 export const TEMPLATES: readonly string[];
 
 /**

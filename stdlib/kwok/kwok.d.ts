@@ -122,10 +122,25 @@ export interface NodePoolError extends Error {
   status: number;
 }
 
-/** `loadgen.io/nodepool`: the label that names a node's pool. */
+/**
+ * `loadgen.io/nodepool`: the label that names a node's pool.
+ * @example Usage
+ * ```ts
+ * import { POOL_LABEL } from "loadgen/kwok";
+ * import { list } from "loadgen/k8s";
+ * const nodes = await list("nodes", { labelSelector: `${POOL_LABEL}=bench` });
+ * ```
+ */
 export const POOL_LABEL: string;
 
-/** `{ key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" }`: the taint every pool node carries. */
+/**
+ * `{ key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" }`: the taint every pool node carries.
+ * @example Usage
+ * ```ts
+ * import { KWOK_TAINT } from "loadgen/kwok";
+ * const toleration = { key: KWOK_TAINT.key, operator: "Equal", value: KWOK_TAINT.value, effect: KWOK_TAINT.effect };
+ * ```
+ */
 export const KWOK_TAINT: Taint;
 
 /**
@@ -241,14 +256,39 @@ export interface WaitOptions {
 /** A running pod startup tracker. Its `id` can travel in setup data; {@link podStartupTracker} finds it again in other VUs. */
 export interface PodStartupTracker {
   readonly id: string;
-  /** What it has seen so far. */
+  /**
+   * What it has seen so far.
+   * @example Usage
+   * ```ts
+   * import { podStartupTracker } from "loadgen/kwok";
+   * const s = await podStartupTracker("pods-1").stats();
+   * console.log(`${s.running} of ${s.created} pods running`);
+   * ```
+   */
   stats(): Promise<PodStartupStats>;
   /**
    * Waits until at least `count` pods were seen running.
    * @throws {Error} a K8sError with code WaitTimeout past `timeout` (default 5 minutes), saying how far it got.
+   * @example Usage
+   * ```ts
+   * import { trackPodStartup } from "loadgen/kwok";
+   * const t = await trackPodStartup({ namespace: "bench" });
+   * const s = await t.waitFor(100, { timeout: "2m" });
+   * console.log(`p99 ${s.startup.p99}s`);
+   * ```
    */
   waitFor(count: number, options?: WaitOptions): Promise<PodStartupStats>;
-  /** Stops watching (the run stops it anyway at its end). */
+  /**
+   * Stops watching (the run stops it anyway at its end) and returns the final figures.
+   * @example Usage
+   * ```ts
+   * import { podStartupTracker } from "loadgen/kwok";
+   * export async function teardown(data: { tracker: string }) {
+   *   const s = await podStartupTracker(data.tracker).stop();
+   *   console.log(`${s.running} pods measured`);
+   * }
+   * ```
+   */
   stop(): Promise<PodStartupStats>;
 }
 
