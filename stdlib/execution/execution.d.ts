@@ -52,9 +52,41 @@ export interface TestInfo {
   readonly options: Record<string, unknown>;
 }
 
+/**
+ * The current VU, read live (each property asks the host at the moment it is read).
+ * @example Usage
+ * ```ts
+ * import { vu } from "loadgen/execution";
+ * const name = `cm-${vu.idInTest}-${vu.iterationInScenario}`;
+ * ```
+ */
 export const vu: VuInfo;
+/**
+ * The scenario the VU is running, read live.
+ * @example Usage
+ * ```ts
+ * import { scenario } from "loadgen/execution";
+ * if (scenario.progress > 0.5) console.log(`${scenario.name} is past half-way`);
+ * ```
+ */
 export const scenario: ScenarioInfo;
+/**
+ * This loadgen process: VUs and iterations so far.
+ * @example Usage
+ * ```ts
+ * import { instance } from "loadgen/execution";
+ * console.log(`${instance.vusActive} VUs active, ${instance.iterationsCompleted} iterations done`);
+ * ```
+ */
 export const instance: InstanceInfo;
+/**
+ * The test run: its resolved options, and `abort()`.
+ * @example Usage
+ * ```ts
+ * import { test } from "loadgen/execution";
+ * if (test.options.k8s === undefined) test.abort("this scenario needs options.k8s");
+ * ```
+ */
 export const test: TestInfo;
 
 /**

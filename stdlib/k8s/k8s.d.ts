@@ -80,6 +80,9 @@ export interface ListOptions extends CallOptions {
 
 /** A list's result. `items` is present when `decode: true`; `continue` and `resourceVersion` when paginated or decoded. */
 export interface ListResult<T = KubeObject> extends Reply {
+  /** The list's kind and apiVersion (e.g. `PodList`, `v1`), when decoded. */
+  kind?: string;
+  apiVersion?: string;
   pageCount?: number;
   resourceVersion?: string;
   continue?: string;
@@ -152,6 +155,8 @@ export interface WatchOptions extends CallOptions {
   bookmarks?: boolean;
   /** Streaming list: ADDED for every existing object, then a BOOKMARK marking the end of the initial events. */
   sendInitialEvents?: boolean;
+  /** Asks the server to end each watch request after this many seconds; the watch reopens at once from where it was. */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -165,8 +170,27 @@ export interface WatchEvent<T = KubeObject> {
 
 /** A running watch: an async iterator of events. `break` out of a `for await` (or call close()) to stop it. */
 export interface Watch<T = KubeObject> extends AsyncIterableIterator<WatchEvent<T>> {
-  /** The events that arrive within `maxWaitMs` (possibly none). */
+  /**
+   * The events that arrive within `maxWaitMs` (possibly none): for a loop that does other work between batches.
+   * @example Usage
+   * ```ts
+   * import { watch } from "loadgen/k8s";
+   * const w = watch("pods", { namespace: "default" });
+   * const events = await w.poll(1000);
+   * console.log(`${events.length} events in the first second`);
+   * await w.close();
+   * ```
+   */
   poll(maxWaitMs: number): Promise<WatchEvent<T>[]>;
+  /**
+   * Stops the watch; events not yet read are dropped. Closing twice is harmless.
+   * @example Usage
+   * ```ts
+   * import { watch } from "loadgen/k8s";
+   * const w = watch("configmaps", { namespace: "default" });
+   * await w.close();
+   * ```
+   */
   close(): Promise<void>;
 }
 
@@ -207,13 +231,42 @@ export interface K8sError extends Error {
   code: string;
 }
 
-/** This run's id (the value of the `loadgen.io/run` label). */
+/**
+ * This run's id (the value of the `loadgen.io/run` label).
+ * @example Usage
+ * ```ts
+ * import { runId } from "loadgen/k8s";
+ * const name = `cm-${runId}`;
+ * ```
+ */
 export const runId: string;
-/** `loadgen.io/run=<run id>`: selects every object this run created. */
+/**
+ * `loadgen.io/run=<run id>`: selects every object this run created.
+ * @example Usage
+ * ```ts
+ * import { list, runSelector } from "loadgen/k8s";
+ * const mine = await list("configmaps", { namespace: "default", labelSelector: runSelector, decode: true });
+ * ```
+ */
 export const runSelector: string;
-/** `loadgen.io/run` */
+/**
+ * `loadgen.io/run`: the label with the run's id on every object the run creates.
+ * @example Usage
+ * ```ts
+ * import { RUN_LABEL, SCENARIO_LABEL, get } from "loadgen/k8s";
+ * const cm = await get("configmaps", "cm-1", { namespace: "default", decode: true });
+ * console.log(cm.metadata?.labels?.[RUN_LABEL], cm.metadata?.labels?.[SCENARIO_LABEL]);
+ * ```
+ */
 export const RUN_LABEL: string;
-/** `loadgen.io/scenario` */
+/**
+ * `loadgen.io/scenario`: the label with the name of the scenario that created the object.
+ * @example Usage
+ * ```ts
+ * import { SCENARIO_LABEL, deleteCollection } from "loadgen/k8s";
+ * await deleteCollection("configmaps", { namespace: "default", labelSelector: `${SCENARIO_LABEL}=warm` });
+ * ```
+ */
 export const SCENARIO_LABEL: string;
 
 /**

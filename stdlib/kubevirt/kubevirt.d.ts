@@ -105,6 +105,27 @@ export interface WaitForDeletedResult {
   timedOut: boolean;
 }
 
+/** Options of {@link createNamespace}. */
+export interface NamespaceOptions {
+  /** Extra labels on the namespace (besides the run's). */
+  labels?: Record<string, string>;
+}
+
+/** Options of {@link deleteNamespace}. */
+export interface DeleteNamespaceOptions {
+  /** Wait until the namespace is gone (default true). */
+  wait?: boolean;
+  /** How long to wait (default "2m"). */
+  timeout?: string | number;
+}
+
+/** Options of {@link vmis}. */
+export interface VmisOptions {
+  namespace?: string;
+  /** Only VMIs whose last phase is this one. */
+  phase?: Phase;
+}
+
 /** A VMI as the tracker knows it. */
 export interface VmiInfo {
   name: string;
@@ -115,9 +136,23 @@ export interface VmiInfo {
   deleting: boolean;
 }
 
-/** `loadgen.io/run=<run id>`: selects every object of this run. */
+/**
+ * `loadgen.io/run=<run id>`: selects every object of this run.
+ * @example Usage
+ * ```ts
+ * import { deleteAll, runSelector } from "loadgen/kubevirt";
+ * await deleteAll("vm", { namespace: "density", labelSelector: runSelector });
+ * ```
+ */
 export const runSelector: string;
-/** The built-in templates: vmi-ephemeral, vm-ephemeral, vmirs-ephemeral, vmpool-ephemeral. */
+/**
+ * The built-in templates: vmi-ephemeral, vm-ephemeral, vmirs-ephemeral, vmpool-ephemeral.
+ * @example Usage
+ * ```ts
+ * import { TEMPLATES, createVMI } from "loadgen/kubevirt";
+ * if (TEMPLATES.includes("vmi-ephemeral")) await createVMI({ namespace: "density", template: "vmi-ephemeral" });
+ * ```
+ */
 export const TEMPLATES: readonly string[];
 
 /**
@@ -290,7 +325,7 @@ export function waitForDeleted(kind: string, options?: SelectionOptions): Promis
  * const ns = await createNamespace();
  * ```
  */
-export function createNamespace(name?: string, options?: { labels?: Record<string, string> }): Promise<string>;
+export function createNamespace(name?: string, options?: NamespaceOptions): Promise<string>;
 
 /**
  * Deletes a namespace and (unless `wait: false`) waits until it is gone.
@@ -301,7 +336,7 @@ export function createNamespace(name?: string, options?: { labels?: Record<strin
  * await deleteNamespace("density", { timeout: "5m" });
  * ```
  */
-export function deleteNamespace(name: string, options?: { wait?: boolean; timeout?: string | number }): Promise<boolean>;
+export function deleteNamespace(name: string, options?: DeleteNamespaceOptions): Promise<boolean>;
 
 /**
  * The run's VMIs that are not deleted, as the tracker knows them (no request).
@@ -311,7 +346,7 @@ export function deleteNamespace(name: string, options?: { wait?: boolean; timeou
  * const running = vmis({ namespace: "density", phase: "Running" }).length;
  * ```
  */
-export function vmis(options?: { namespace?: string; phase?: Phase }): VmiInfo[];
+export function vmis(options?: VmisOptions): VmiInfo[];
 
 /**
  * The text of a built-in template.

@@ -95,6 +95,14 @@ export interface AddedNodePool extends NodePool {
   controllerDeployed: boolean;
 }
 
+/** Options of {@link deleteNodePool}. */
+export interface DeleteNodePoolOptions {
+  /** Wait until the nodes are gone (default true); false returns once the deletes are sent. */
+  wait?: boolean;
+  /** How long to wait, e.g. `"2m"` (default 5 minutes). */
+  timeout?: string | number;
+}
+
 /** What {@link deleteNodePool} resolves to. */
 export interface DeletedNodePool {
   name: string;
@@ -114,10 +122,25 @@ export interface NodePoolError extends Error {
   status: number;
 }
 
-/** `loadgen.io/nodepool`: the label that names a node's pool. */
+/**
+ * `loadgen.io/nodepool`: the label that names a node's pool.
+ * @example Usage
+ * ```ts
+ * import { POOL_LABEL } from "loadgen/kwok";
+ * import { list } from "loadgen/k8s";
+ * const nodes = await list("nodes", { labelSelector: `${POOL_LABEL}=bench` });
+ * ```
+ */
 export const POOL_LABEL: string;
 
-/** `{ key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" }`: the taint every pool node carries. */
+/**
+ * `{ key: "kwok.x-k8s.io/node", value: "fake", effect: "NoSchedule" }`: the taint every pool node carries.
+ * @example Usage
+ * ```ts
+ * import { KWOK_TAINT } from "loadgen/kwok";
+ * const toleration = { key: KWOK_TAINT.key, operator: "Equal", value: KWOK_TAINT.value, effect: KWOK_TAINT.effect };
+ * ```
+ */
 export const KWOK_TAINT: Taint;
 
 /**
@@ -151,7 +174,7 @@ export function addNodePool(name: string, options: NodePoolOptions): Promise<Add
  * }
  * ```
  */
-export function deleteNodePool(name: string, options?: { wait?: boolean; timeout?: string | number }): Promise<DeletedNodePool>;
+export function deleteNodePool(name: string, options?: DeleteNodePoolOptions): Promise<DeletedNodePool>;
 
 /**
  * Every node pool in the cluster, by name.
@@ -173,7 +196,15 @@ export function listNodePools(): Promise<NodePool[]>;
  * const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { ...podPlacement("bench"), containers: [{ name: "c", image: "fake" }] } };
  * ```
  */
-export function podPlacement(pool: string | { name: string; taints?: Taint[] }): { nodeSelector: Record<string, string>; tolerations: Toleration[] };
+export function podPlacement(pool: string | { name: string; taints?: Taint[] }): PodPlacement;
+
+/** What {@link podPlacement} returns: the parts of a pod spec that put the pod on a pool's nodes. */
+export interface PodPlacement {
+  /** `{ "loadgen.io/nodepool": <pool> }` */
+  nodeSelector: Record<string, string>;
+  /** Tolerations for kwok's taint and the pool's own. */
+  tolerations: Toleration[];
+}
 
 /** Distribution of one latency, in seconds. */
 export interface Percentiles {
@@ -216,17 +247,48 @@ export interface TrackOptions {
   tags?: Record<string, string>;
 }
 
+/** Options of {@link PodStartupTracker.waitFor}. */
+export interface WaitOptions {
+  /** How long to wait, e.g. `"2m"` (default 5 minutes). */
+  timeout?: string | number;
+}
+
 /** A running pod startup tracker. Its `id` can travel in setup data; {@link podStartupTracker} finds it again in other VUs. */
 export interface PodStartupTracker {
   readonly id: string;
-  /** What it has seen so far. */
+  /**
+   * What it has seen so far.
+   * @example Usage
+   * ```ts
+   * import { podStartupTracker } from "loadgen/kwok";
+   * const s = await podStartupTracker("pods-1").stats();
+   * console.log(`${s.running} of ${s.created} pods running`);
+   * ```
+   */
   stats(): Promise<PodStartupStats>;
   /**
    * Waits until at least `count` pods were seen running.
    * @throws {Error} a K8sError with code WaitTimeout past `timeout` (default 5 minutes), saying how far it got.
+   * @example Usage
+   * ```ts
+   * import { trackPodStartup } from "loadgen/kwok";
+   * const t = await trackPodStartup({ namespace: "bench" });
+   * const s = await t.waitFor(100, { timeout: "2m" });
+   * console.log(`p99 ${s.startup.p99}s`);
+   * ```
    */
-  waitFor(count: number, options?: { timeout?: string | number }): Promise<PodStartupStats>;
-  /** Stops watching (the run stops it anyway at its end). */
+  waitFor(count: number, options?: WaitOptions): Promise<PodStartupStats>;
+  /**
+   * Stops watching (the run stops it anyway at its end) and returns the final figures.
+   * @example Usage
+   * ```ts
+   * import { podStartupTracker } from "loadgen/kwok";
+   * export async function teardown(data: { tracker: string }) {
+   *   const s = await podStartupTracker(data.tracker).stop();
+   *   console.log(`${s.running} pods measured`);
+   * }
+   * ```
+   */
   stop(): Promise<PodStartupStats>;
 }
 

@@ -1,5 +1,5 @@
 // Guest shim of `loadgen`: runs inside each VU. Logic that needs no host stays here (fail, the check loop).
-import { host } from "../guest-host.ts";
+import { host, jsonText } from "../guest-host.ts";
 
 const sleepHost = /* @__PURE__ */ host.async("loadgen.sleep");
 const checkHost = /* @__PURE__ */ host.sync("loadgen.check");
@@ -11,7 +11,7 @@ export function sleep(seconds: number): Promise<void> {
 }
 
 export function check<T>(value: T, checks: Record<string, (v: T) => unknown>, tags?: Record<string, string>): boolean {
-  const tagsJson = tags === undefined ? undefined : JSON.stringify(tags);
+  const tagsJson = jsonText(tags);
   let all = true;
   for (const name of Object.keys(checks)) {
     let ok: boolean;

@@ -1,6 +1,7 @@
 // Guest shim of `loadgen/metrics`: custom metrics are registered on the host (by name, at construction)
 // and every add() is one synchronous host call with the metric's id.
-import { host } from "../guest-host.ts";
+import type { MetricKind } from "../host-calls.ts";
+import { host, jsonText } from "../guest-host.ts";
 
 const register = /* @__PURE__ */ host.sync("metrics.register");
 const addHost = /* @__PURE__ */ host.sync("metrics.add");
@@ -10,12 +11,12 @@ type Tags = Record<string, string>;
 class Metric {
   readonly name: string;
   readonly #id: number;
-  constructor(name: string, type: string, isTime: boolean) {
+  constructor(name: string, type: MetricKind, isTime: boolean) {
     this.name = String(name);
     this.#id = register(this.name, type, !!isTime);
   }
   protected record(value: number, tags?: Tags): void {
-    addHost(this.#id, value, tags === undefined ? undefined : JSON.stringify(tags));
+    addHost(this.#id, value, jsonText(tags));
   }
 }
 

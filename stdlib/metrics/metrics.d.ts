@@ -21,7 +21,15 @@ export class Counter {
   /** @param name Letters, digits and underscores. @param isTime Values are milliseconds (for display). */
   constructor(name: string, isTime?: boolean);
   readonly name: string;
-  /** Adds `value` (usually 1). */
+  /**
+   * Adds `value` (usually 1).
+   * @example Usage
+   * ```ts
+   * import { Counter } from "loadgen/metrics";
+   * const retries = new Counter("retries");
+   * retries.add(3, { verb: "create" });
+   * ```
+   */
   add(value: number, tags?: Tags): void;
 }
 
@@ -35,9 +43,18 @@ export class Counter {
  * ```
  */
 export class Gauge {
+  /** @param name Letters, digits and underscores. @param isTime Values are milliseconds (for display). */
   constructor(name: string, isTime?: boolean);
   readonly name: string;
-  /** Sets the gauge to `value`. */
+  /**
+   * Sets the gauge to `value`.
+   * @example Usage
+   * ```ts
+   * import { Gauge } from "loadgen/metrics";
+   * const pending = new Gauge("vmis_pending");
+   * pending.add(7, { namespace: "density" });
+   * ```
+   */
   add(value: number, tags?: Tags): void;
 }
 
@@ -51,9 +68,18 @@ export class Gauge {
  * ```
  */
 export class Rate {
+  /** @param name Letters, digits and underscores. */
   constructor(name: string);
   readonly name: string;
-  /** Records a pass (truthy) or a fail (falsy). */
+  /**
+   * Records a pass (truthy) or a fail (falsy).
+   * @example Usage
+   * ```ts
+   * import { Rate } from "loadgen/metrics";
+   * const created = new Rate("created_first_try");
+   * created.add(false, { reason: "conflict" });
+   * ```
+   */
   add(value: boolean | number, tags?: Tags): void;
 }
 
@@ -67,8 +93,17 @@ export class Rate {
  * ```
  */
 export class Trend {
-  /** @param isTime Values are milliseconds: the summary prints them as durations. */
+  /** @param name Letters, digits and underscores. @param isTime Values are milliseconds: the summary prints them as durations. */
   constructor(name: string, isTime?: boolean);
   readonly name: string;
+  /**
+   * Records one sample.
+   * @example Usage
+   * ```ts
+   * import { Trend } from "loadgen/metrics";
+   * const listMs = new Trend("list_ms", true);
+   * listMs.add(12.5, { resource: "pods" });
+   * ```
+   */
   add(value: number, tags?: Tags): void;
 }
