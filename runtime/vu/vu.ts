@@ -219,7 +219,7 @@ export class VirtualUser implements VuContext {
     return new Promise((resolve) => {
       this.#pending = { token: 0, mode: 0, resolve };
       const armed = this.#arm();
-      const result = direct.call(pointer(fn), 1, this.#data === undefined ? direct.undefinedPtr : pointer(this.#data));
+      const result = direct.call(DirectBridge.pointer(fn), 1, this.#data === undefined ? direct.undefinedPtr : DirectBridge.pointer(this.#data));
       this.#disarm(armed);
       if (result === 0) return this.#failPending(direct.takeError());
       this.#iteration = result;
@@ -547,7 +547,7 @@ export class VirtualUser implements VuContext {
       }
     } else {
       errorHandle = this.#newGuestError(error);
-      argument = pointer(errorHandle);
+      argument = DirectBridge.pointer(errorHandle);
     }
     const result = direct.call(settleWith, 1, argument);
     this.#disarm(armed);
@@ -604,11 +604,6 @@ function notAFunction(name: string): CallOutcome {
     ok: false,
     error: { name: "TypeError", message: `the script exports no function "${name}"`, stack: "", location: undefined, kind: "exception" },
   };
-}
-
-/** The heap pointer behind a library handle (what the direct bridge passes to QuickJS). */
-function pointer(handle: QuickJSHandle): number {
-  return (handle as unknown as { value: number }).value;
 }
 
 /** Calls a host function with the guest's arguments from `first` on, read as host values (exactly as many as given). */
