@@ -183,7 +183,6 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     }
     const runMs = elapsed();
     if (run.exported.has("teardown") && failure === undefined) {
-      run.initVu.phase = "teardown";
       const outcome = await callWithTimeout(run.initVu, "teardown", setupJson, options.teardownTimeoutMs, "teardown");
       if (!outcome.ok) {
         o.log(`ERROR teardown() failed: ${formatGuestError(outcome.error)}`);
@@ -205,7 +204,6 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     });
     let handleSummary: Record<string, string> | undefined;
     if (run.exported.has("handleSummary")) {
-      run.initVu.phase = "summary";
       const outcome = await callWithTimeout(run.initVu, "handleSummary", JSON.stringify(summary), options.teardownTimeoutMs, "handleSummary");
       if (!outcome.ok) o.log(`ERROR handleSummary() failed; printing the default summary instead: ${formatGuestError(outcome.error)}`);
       else handleSummary = summaryFiles(outcome.json, o.log);

@@ -138,13 +138,12 @@ export class ScenarioRun {
    */
   async iterate(vu: VirtualUser): Promise<VirtualUser> {
     const { engine, builtins, tags } = this.#deps;
-    vu.scenarioIterationInTest = this.#iterationsStarted++;
+    const iterationInTest = this.#iterationsStarted++;
     this.#inFlight.add(vu);
     const started = performance.now();
-    const outcome = await vu.iterate(this.config.exec);
+    const outcome = await vu.iterate(this.config.exec, iterationInTest);
     const duration = performance.now() - started;
     this.#inFlight.delete(vu);
-    vu.iterationInScenario++;
     // Iterations that never wait on a timer or socket would run on microtasks forever and starve the
     // scheduler's timers: give the event loop a turn every few milliseconds.
     if (started - this.#lastYield > 5) {

@@ -61,4 +61,11 @@ test("merging another digest gives the percentiles of all samples", () => {
   }
 });
 
+test("many equal samples (centroids with one mean) answer that value at every quantile", () => {
+  const d = new BatchedDigest();
+  for (let i = 0; i < 100_000; i++) d.add(7);
+  assert.ok(d.centroids().length > 1, "the size bound splits them over several centroids");
+  for (const q of [0, 0.5, 0.99, 1]) assert.is(d.percentile(q), 7);
+});
+
 test.run();

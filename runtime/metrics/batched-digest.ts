@@ -61,8 +61,9 @@ export class BatchedDigest {
     this.#flush();
     if (this.#reader === null) {
       const reader = new TDigest(DELTA);
-      // Inserted in increasing order, each centroid lands past the last one: a new centroid, never a merge.
-      for (let i = 0; i < this.#size; i++) reader._digest(this.#means[i]!, this.#weights[i]!);
+      // Inserted in increasing order, each centroid lands past the last one: a new centroid, never a merge. push()
+      // makes a one-element array per centroid, but only here, on a read (the package's public API, so any 0.1.x fits).
+      for (let i = 0; i < this.#size; i++) reader.push(this.#means[i]!, this.#weights[i]!);
       this.#reader = reader;
     }
     return this.#reader.percentile(q);

@@ -1,4 +1,4 @@
-// Types for the parts of `tdigest` 0.1.3 (CommonJS, untyped) that sink.ts uses.
+// Types for the parts of `tdigest` 0.1.3 (CommonJS, untyped) that batched-digest.ts uses: its public API only.
 declare module "tdigest" {
   /** One centroid: the mean of `n` merged samples. */
   interface Centroid {
@@ -12,10 +12,8 @@ declare module "tdigest" {
     constructor(delta?: number | false, K?: number, CX?: number);
     /** Total weight pushed so far. */
     n: number;
-    /** Adds `x` with weight `n` (default 1). Allocates a one-element array per call, so sink.ts calls `_digest`. */
+    /** Adds `x` (or each value of `x`) with weight `n` (default 1). */
     push(x: number | number[], n?: number): void;
-    /** Adds one value with a weight; what `push` does per element, without the array. Stable in 0.1.x. */
-    _digest(x: number, n: number): void;
     /** Value at quantile `p` in [0, 1]; undefined when empty. */
     percentile(p: number): number | undefined;
     /** Centroids ordered by mean. */

@@ -1,3 +1,6 @@
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
+import type { BlockingDeadline } from "./blocking-deadline.ts";
+
 /**
  * What a VU's global object holds besides the language's own builtins. The host puts it there directly (no script
  * is compiled per VU for it: compiling is the largest part of a VU's start):
@@ -58,3 +61,77 @@ export const DRIVER_SOURCE = `(done) => {
   };
 }`;
 
+/**
+ * Puts loadgen's globals on a VU's global object from the host, compiling nothing: `__loadgen` (the binder the
+ * stdlib shims use, from the host-call bridge), and `__ENV`, `open` and `console`, each built on first use.
+ */
+export class GuestGlobals {
+  readonly #vm: QuickJSContext;
+  readonly #deadline: BlockingDeadline;
+  /** The run's environment (`-e`) as JSON text, the base of `__ENV`. */
+  readonly #runEnvJson: string;
+  /** The scenario `env` layered over the run's in `__ENV` (undefined: none). */
+  #scenarioEnvJson: string | undefined;
+  /** The `__loadgen` binder object, handed to lazily built globals. */
+  readonly #binder: QuickJSHandle;
+
+  constructor(vm: QuickJSContext, deadline: BlockingDeadline, runEnvJson: string, binder: QuickJSHandle) {
+    this.#vm = vm;
+    this.#deadline = deadline;
+    this.#runEnvJson = runEnvJson;
+    this.#binder = binder;
+  }
+
+  install(): void {
+    const vm = this.#vm;
+    vm.defineProp(vm.global, GLOBAL_NAMES.binder, { value: this.#binder });
+    this.#defineEnv();
+    for (const name of GLOBAL_NAMES.lazy) this.#defineLazy(name);
+  }
+
+  /** A scenario's `env` is layered over the run's `__ENV` for its iterations (k6 semantics). */
+  setScenarioEnv(envJson: string | undefined): void {
+    if (envJson === this.#scenarioEnvJson) return;
+    this.#scenarioEnvJson = envJson;
+    this.#defineEnv();
+  }
+
+  /** `__ENV`, evaluated on first read and then a plain read-only property; redefined when a scenario brings `env`. */
+  #defineEnv(): void {
+    const vm = this.#vm;
+    const name = GLOBAL_NAMES.env;
+    const scenarioEnv = this.#scenarioEnvJson;
+    vm.defineProp(vm.global, name, {
+      configurable: true,
+      get: () => {
+        const value = this.#deadline.guard(() => vm.evalCode(envSource(this.#runEnvJson, scenarioEnv), "loadgen-env.js")).unwrap();
+        vm.defineProp(vm.global, name, { value, configurable: true });
+        return value;
+      },
+    });
+  }
+
+  /** A global built from LAZY_GLOBALS on first read (most VUs never touch open() or console). */
+  #defineLazy(name: string): void {
+    const vm = this.#vm;
+    let value: QuickJSHandle | undefined;
+    vm.defineProp(vm.global, name, {
+      configurable: true,
+      get: () => {
+        if (value === undefined) {
+          const factory = this.#deadline.guard(() => vm.evalCode(LAZY_GLOBALS[name]!, `loadgen-${name}.js`)).unwrap();
+          try {
+            value = this.#deadline.guard(() => vm.callFunction(factory, vm.undefined, this.#binder)).unwrap();
+          } finally {
+            factory.dispose();
+          }
+        }
+        return value.dup();
+      },
+      set: (next: QuickJSHandle) => {
+        value?.dispose();
+        value = next.dup();
+      },
+    });
+  }
+}

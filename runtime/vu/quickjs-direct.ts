@@ -201,9 +201,17 @@ export class DirectBridge {
     return this.#vm.newFunction(name, stub);
   }
 
+  /**
+   * The heap pointer behind a library handle, borrowed: the handle still owns it (pass it to call() while the handle
+   * lives). Other files read a handle's internals only through this.
+   */
+  static pointer(handle: QuickJSHandle): number {
+    return (handle as unknown as Lifetime<number>).value;
+  }
+
   /** The pointer behind a library handle, released to the caller (owned); the handle is disposed. */
   release(handle: QuickJSHandle): number {
-    const ptr = this.#ffi.QTS_DupValuePointer(this.#ctx, (handle as unknown as Lifetime<number>).value);
+    const ptr = this.#ffi.QTS_DupValuePointer(this.#ctx, DirectBridge.pointer(handle));
     handle.dispose();
     return ptr;
   }
