@@ -7,10 +7,10 @@ import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
 import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { cleanupRun, findLabelled } from "../../stdlib/k8s/cleanup.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { RUN_LABEL } from "../../stdlib/k8s/labels.ts";
+import { K8sClient } from "../kube/client.ts";
+import { cleanupRun, findLabelled } from "../kube/cleanup.ts";
+import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
+import { RUN_LABEL } from "../kube/labels.ts";
 
 interface CleanupFlags {
   run?: string;

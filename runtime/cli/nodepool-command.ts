@@ -1,11 +1,11 @@
 // `loadgen nodepool add|list|delete`: pools of kwok's fake nodes (kperf's `vc nodepool`), from the shell. Cluster
 // access is loadgen/k8s's (--kubeconfig, --context, KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster).
 import { Command, InvalidArgumentError, Option } from "commander";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { K8sError } from "../../stdlib/k8s/errors.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { clientApi } from "../../stdlib/kwok/api.ts";
-import { DEFAULT_CONTROLLER_IMAGE, type ControllerMode } from "../../stdlib/kwok/controller-deploy.ts";
+import { K8sClient } from "../kube/client.ts";
+import { K8sError } from "../kube/errors.ts";
+import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
+import { clientApi } from "../kwok/kube-api.ts";
+import { DEFAULT_CONTROLLER_IMAGE, type ControllerMode } from "../kwok/controller-deploy.ts";
 import {
   addNodePool,
   DEFAULT_POOL,
@@ -16,7 +16,7 @@ import {
   parseTaints,
   type NodePoolStatus,
   type PoolContext,
-} from "../../stdlib/kwok/node-pool.ts";
+} from "../kwok/node-pool.ts";
 import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { parseDuration } from "../metrics/duration.ts";
 import { MetricsEngine } from "../metrics/engine.ts";

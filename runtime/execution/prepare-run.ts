@@ -14,7 +14,7 @@ import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
 import type { ClusterFlags, ExecutionView, HostModuleInstance, RunContext, StdlibModule } from "../../stdlib/host-module.ts";
-import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
+import type { ClusterAccess } from "../kube/cluster-access.ts";
 import { modulesForRun, stdlibModules } from "../../stdlib/modules.ts";
 import { requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
 import { displayPath } from "../bundle/display-path.ts";

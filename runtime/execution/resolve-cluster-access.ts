@@ -1,7 +1,7 @@
 // Where a run's (or a command's) cluster comes from: kubectl's order (--kubeconfig, KUBECONFIG, ~/.kube/config,
 // in-cluster), else the local cluster, built and started if need be. Everything is imported on demand: a run that
 // never talks to a cluster never loads the Kubernetes client or the local cluster's code.
-import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
+import type { ClusterAccess } from "../kube/cluster-access.ts";
 import type { ClusterFlags } from "../../stdlib/host-module.ts";
 import { LoadgenError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -18,7 +18,7 @@ export class ClusterUnavailableError extends LoadgenError {
  * @throws {ClusterAccessError} for a kubeconfig that cannot be used (unknown context, unreadable file).
  */
 export async function resolveClusterAccess(flags: ClusterFlags, log: (line: string) => void): Promise<ClusterAccess> {
-  const { loadClusterAccess } = await import("../../stdlib/k8s/cluster-access.ts");
+  const { loadClusterAccess } = await import("../kube/cluster-access.ts");
   return loadClusterAccess(flags, async () => (await import("../cluster/local-cluster.ts")).ensureLocalCluster(log));
 }
 

@@ -1,7 +1,7 @@
 // One kperf request ready to send, shared by the weighted builders (runner.ts) and the time-series ones
 // (exact-request.ts), and the resource info kperf builds its URLs from.
-import type { ResourceInfo } from "../../stdlib/k8s/discovery.ts";
-import type { Endpoint, SendOptions } from "../../stdlib/k8s/request.ts";
+import type { ResourceInfo } from "../kube/discovery.ts";
+import type { Endpoint, SendOptions } from "../kube/transport.ts";
 import type { Gvr } from "./profile.ts";
 
 export interface Built {

@@ -8,8 +8,8 @@
 // `name` (kperf's builder has no object of its own to delete and posts one instead), PATCH patches `name` with
 // `patchType` (kperf's PATCH builder wants a key space, which exact requests lack), and PUT is sent (kperf skips it).
 // Objects sent by POST and PUT carry the run's labels, so `loadgen cleanup --run` finds them.
-import { PATCH_TYPES, type K8sClient } from "../../stdlib/k8s/client.ts";
-import { addRunLabels } from "../../stdlib/k8s/labels.ts";
+import { PATCH_TYPES, type K8sClient } from "../kube/client.ts";
+import { addRunLabels } from "../kube/labels.ts";
 import { infoOf, type Built } from "./built-request.ts";
 import type { ExactRequest } from "./time-series.ts";
 

@@ -5,15 +5,15 @@ import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExte
 import type { TagSet } from "../../runtime/metrics/tags.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { TagCache } from "../tag-cache.ts";
-import { scrapeRequestTotals, apiserverReport } from "./apiserver-metrics.ts";
-import { cleanupRun } from "./cleanup.ts";
-import { K8sClient, PATCH_TYPES, readListHead, type Compiled, type Target } from "./client.ts";
-import { registerK8sMetrics, type Reply, type SendOptions } from "./request.ts";
-import { clientError, K8sError } from "./errors.ts";
-import { runSelector, RUN_LABEL, SCENARIO_LABEL } from "./labels.ts";
-import { parseObjects, renderTemplate } from "./template.ts";
-import type { WatchStream } from "./watch.ts";
-import { runK8s, type RunK8s } from "./run-client.ts";
+import { scrapeRequestTotals, apiserverReport } from "../../runtime/kube/apiserver-metrics.ts";
+import { cleanupRun } from "../../runtime/kube/cleanup.ts";
+import { K8sClient, PATCH_TYPES, readListHead, type Compiled, type Target } from "../../runtime/kube/client.ts";
+import { registerK8sMetrics, type Reply, type SendOptions } from "../../runtime/kube/transport.ts";
+import { clientError, K8sError } from "../../runtime/kube/errors.ts";
+import { runSelector, RUN_LABEL, SCENARIO_LABEL } from "../../runtime/kube/labels.ts";
+import { parseObjects, renderTemplate } from "../../runtime/kube/template.ts";
+import type { WatchStream } from "../../runtime/kube/watch.ts";
+import { runK8s, type RunK8s } from "../shared-kube-client.ts";
 
 /** Calls compiled and cached per distinct argument text, up to this many (unique names per call stop being cached). */
 const CALL_CACHE_LIMIT = 20_000;

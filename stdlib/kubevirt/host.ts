@@ -10,15 +10,15 @@ import type { TagSet } from "../../runtime/metrics/tags.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { stdlibPath } from "../stdlib-path.ts";
 import { TagCache } from "../tag-cache.ts";
-import { scrapeRequestTotals } from "../k8s/apiserver-metrics.ts";
-import type { K8sClient, Target } from "../k8s/client.ts";
-import type { ResourceInfo } from "../k8s/discovery.ts";
-import { clientError, K8sError } from "../k8s/errors.ts";
-import { addRunLabels, labelValue, runSelector, RUN_LABEL } from "../k8s/labels.ts";
-import { runK8s, type RunK8s } from "../k8s/run-client.ts";
-import { renderTemplate } from "../k8s/template.ts";
-import { PhaseTracker, reached, type VmiRecord } from "./phase-tracker.ts";
-import { buildReport, type KindCreations, type Timeouts } from "./sli-report.ts";
+import { scrapeRequestTotals } from "../../runtime/kube/apiserver-metrics.ts";
+import type { K8sClient, Target } from "../../runtime/kube/client.ts";
+import type { ResourceInfo } from "../../runtime/kube/discovery.ts";
+import { clientError, K8sError } from "../../runtime/kube/errors.ts";
+import { addRunLabels, labelValue, runSelector, RUN_LABEL } from "../../runtime/kube/labels.ts";
+import { runK8s, type RunK8s } from "../shared-kube-client.ts";
+import { renderTemplate } from "../../runtime/kube/template.ts";
+import { PhaseTracker, reached, type VmiRecord } from "../../runtime/kubevirt/phase-tracker.ts";
+import { buildReport, type KindCreations, type Timeouts } from "../../runtime/kubevirt/sli-report.ts";
 
 /** Built-in templates: stdlib/kubevirt/templates/<name>.yaml. */
 let builtins: Map<string, string> | undefined;

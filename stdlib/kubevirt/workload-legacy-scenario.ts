@@ -15,7 +15,7 @@
 // them and the checks say which wait failed. Where the tool panicked (a failed create or wait) the run stops: the
 // check fails (exit 99 through `checks: rate==1`), a failed creation wait first deletes the iteration as the tool
 // did, and the remaining iterations do nothing.
-import { labelValue } from "../k8s/labels.ts";
+import { labelValue } from "../../runtime/kube/labels.ts";
 import type { LegacyWorkloadFile } from "./workload-legacy.ts";
 import { CREATE_DEFAULT_VARS } from "./workload-template.ts";
 import { WORKLOAD_LABEL } from "./workload-label.ts";

@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import yaml from "js-yaml";
 import { InvalidOptionsError } from "../../runtime/errors.ts";
-import { labelValue } from "../k8s/labels.ts";
+import { labelValue } from "../../runtime/kube/labels.ts";
 import { goDuration } from "./go-duration.ts";
 import { isLegacyWorkload, parseLegacyWorkload } from "./workload-legacy.ts";
 import { legacyWorkloadScenario } from "./workload-legacy-scenario.ts";

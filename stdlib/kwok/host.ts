@@ -3,11 +3,11 @@
 // calling VU's tags). Pool nodes get the run's labels too, so `loadgen cleanup --run <id>` finds what a run left.
 import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExtension, VuContext } from "../host-module.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
-import { clientError } from "../k8s/errors.ts";
-import { addRunLabels } from "../k8s/labels.ts";
-import { runK8s } from "../k8s/run-client.ts";
-import { clientApi, type KubeApi } from "./api.ts";
-import { CONTROLLER_NAMESPACE, type ControllerMode } from "./controller-deploy.ts";
+import { clientError } from "../../runtime/kube/errors.ts";
+import { addRunLabels } from "../../runtime/kube/labels.ts";
+import { runK8s } from "../shared-kube-client.ts";
+import { clientApi, type KubeApi } from "../../runtime/kwok/kube-api.ts";
+import { CONTROLLER_NAMESPACE, type ControllerMode } from "../../runtime/kwok/controller-deploy.ts";
 import {
   addNodePool,
   DEFAULT_POOL,
@@ -18,8 +18,8 @@ import {
   NodePoolError,
   POOL_LABEL,
   type Taint,
-} from "./node-pool.ts";
-import { PodStartupTracker, type PodStartupStats } from "./pod-startup.ts";
+} from "../../runtime/kwok/node-pool.ts";
+import { PodStartupTracker, type PodStartupStats } from "../../runtime/kwok/pod-startup.ts";
 
 interface AddOptionsJson {
   nodes?: number;

@@ -4,10 +4,10 @@
 // the delete of the last pool. The local cluster's own kwok keeps the nodes Ready meanwhile.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { K8sError } from "../../stdlib/k8s/errors.ts";
-import { R } from "../../stdlib/kwok/api.ts";
-import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, CONTROLLER_ROLE, detectController, STAGES_CONFIGMAP } from "../../stdlib/kwok/controller-deploy.ts";
-import { addNodePool, deleteNodePool, listNodePools } from "../../stdlib/kwok/node-pool.ts";
+import { K8sError } from "../../runtime/kube/errors.ts";
+import { R } from "../../runtime/kwok/kube-api.ts";
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, CONTROLLER_ROLE, detectController, STAGES_CONFIGMAP } from "../../runtime/kwok/controller-deploy.ts";
+import { addNodePool, deleteNodePool, listNodePools } from "../../runtime/kwok/node-pool.ts";
 import { poolContext, poolName, type TestPoolContext } from "./helpers.ts";
 
 let ctx: TestPoolContext;

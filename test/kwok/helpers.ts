@@ -1,11 +1,11 @@
 // Helpers for the loadgen/kwok suite: a pool context on the local cluster (or another kubeconfig), built the way
 // `loadgen nodepool` builds it, and unique pool names so re-runs and parallel suites never collide.
 import { randomBytes } from "node:crypto";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { clientApi } from "../../stdlib/kwok/api.ts";
-import { NodePoolError, type PoolContext } from "../../stdlib/kwok/node-pool.ts";
+import { K8sClient } from "../../runtime/kube/client.ts";
+import { loadClusterAccess } from "../../runtime/kube/cluster-access.ts";
+import { DEFAULT_K8S_OPTIONS } from "../../runtime/kube/k8s-options.ts";
+import { clientApi } from "../../runtime/kwok/kube-api.ts";
+import { NodePoolError, type PoolContext } from "../../runtime/kwok/node-pool.ts";
 import * as assert from "uvu/assert";
 import { MetricsEngine } from "../../runtime/metrics/engine.ts";
 import { MetricRegistry } from "../../runtime/metrics/metric.ts";

@@ -2,8 +2,8 @@
 // the pool and touches every running pod (more watch events), teardown removes it all. Each pod is measured once.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { R } from "../../stdlib/kwok/api.ts";
-import { deleteNodePool, POOL_LABEL } from "../../stdlib/kwok/node-pool.ts";
+import { R } from "../../runtime/kwok/kube-api.ts";
+import { deleteNodePool, POOL_LABEL } from "../../runtime/kwok/node-pool.ts";
 import { errorsOf, failedChecks, runK8sScenario } from "../k8s/helpers.ts";
 import { poolContext, poolName } from "./helpers.ts";
 

@@ -3,7 +3,7 @@
 // Pool (Go's transport opens more sockets per rest client as needed, and so does a Pool), capped at
 // ceil(clients / conns) sockets when `clients` is set.
 import { Client, Pool, type Dispatcher } from "undici";
-import type { TlsConnectOptions } from "./cluster-access.ts";
+import type { TlsConnectOptions } from "../kube/cluster-access.ts";
 
 export interface ConnectionPoolOptions {
   /** Long-lived connections (kperf `conns`); at least 1. */

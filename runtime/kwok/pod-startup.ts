@@ -8,8 +8,8 @@
 //               finished, as Job pods may between two events)             → pod_startup_seconds
 // Receive times are the host's clock and creationTimestamp the API server's: on a remote cluster clock skew adds to the
 // figures (the local cluster shares one clock).
-import type { EventSource, KubeApi, Obj } from "./api.ts";
-import { R } from "./api.ts";
+import type { EventSource, KubeApi, Obj } from "./kube-api.ts";
+import { R } from "./kube-api.ts";
 
 export interface PodStartupOptions {
   /** Only pods in this namespace (default: all namespaces). */

@@ -3,9 +3,9 @@
 // 410 Gone (as an HTTP status or an ERROR event) makes it list again and carry on from the list's resourceVersion,
 // handing the scenario one RELIST event with the fresh list.
 import type { Dispatcher } from "undici";
-import type { TagSet } from "../../runtime/metrics/tags.ts";
+import type { TagSet } from "../metrics/tags.ts";
 import { classifyError, httpErrorFromStatus, K8sError, type ErrorClass } from "./errors.ts";
-import type { Endpoint, Transport } from "./request.ts";
+import type { Endpoint, Transport } from "./transport.ts";
 
 /** What a watch needs to (re)open its stream and to relist. */
 export interface WatchTarget {

@@ -3,10 +3,10 @@
 // already manages it (the local cluster's kwok process, a previous loadgen deployment, kwok's own kustomize install),
 // so two controllers never fight over one node. Removed when the last pool goes.
 import { readFileSync } from "node:fs";
-import { clusterStatus } from "../../runtime/cluster/local-cluster.ts";
-import { K8sError } from "../k8s/errors.ts";
-import { stdlibPath } from "../stdlib-path.ts";
-import { R, type KubeApi, type Obj } from "./api.ts";
+import { clusterStatus } from "../cluster/local-cluster.ts";
+import { K8sError } from "../kube/errors.ts";
+import { stdlibPath } from "../../stdlib/stdlib-path.ts";
+import { R, type KubeApi, type Obj } from "./kube-api.ts";
 
 export const CONTROLLER_NAMESPACE = "loadgen-kwok";
 export const CONTROLLER_NAME = "kwok-controller";

@@ -2,12 +2,12 @@
 // only when the caller wants the objects (or the server answered with an error, whose Status message we report).
 // Handlers use undici's dispatch interface directly: no stream, no Response object, one small object per request.
 import type { Dispatcher } from "undici";
-import type { Metric, MetricRegistry } from "../../runtime/metrics/metric.ts";
-import type { MetricsEngine } from "../../runtime/metrics/engine.ts";
-import type { TagSet } from "../../runtime/metrics/tags.ts";
+import type { Metric, MetricRegistry } from "../metrics/metric.ts";
+import type { MetricsEngine } from "../metrics/engine.ts";
+import type { TagSet } from "../metrics/tags.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
-import type { ConnectionPool } from "./connection-pool.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
+import type { ConnectionPool } from "../http/connection-pool.ts";
+import type { RateLimiter } from "../http/rate-limiter.ts";
 import { classifyError, httpErrorFromStatus, K8sError, type ErrorClass } from "./errors.ts";
 
 /** The metrics of loadgen/k8s, registered once per run. */

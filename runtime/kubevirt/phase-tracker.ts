@@ -12,14 +12,14 @@
 //   phases, but creationTimestamp is always whole seconds).
 // A phase first learned from a relist (after a 410) or from an event that introduced several phases at once was seen
 // late: its watch value is an upper bound, and it is counted in `late`.
-import type { MetricsEngine } from "../../runtime/metrics/engine.ts";
-import type { Metric, MetricRegistry } from "../../runtime/metrics/metric.ts";
-import type { TagRegistry, TagSet } from "../../runtime/metrics/tags.ts";
-import type { K8sClient, Target } from "../k8s/client.ts";
-import type { ResourceInfo } from "../k8s/discovery.ts";
-import { K8sError } from "../k8s/errors.ts";
-import { runSelector } from "../k8s/labels.ts";
-import type { WatchStream } from "../k8s/watch.ts";
+import type { MetricsEngine } from "../metrics/engine.ts";
+import type { Metric, MetricRegistry } from "../metrics/metric.ts";
+import type { TagRegistry, TagSet } from "../metrics/tags.ts";
+import type { K8sClient, Target } from "../kube/client.ts";
+import type { ResourceInfo } from "../kube/discovery.ts";
+import { K8sError } from "../kube/errors.ts";
+import { runSelector } from "../kube/labels.ts";
+import type { WatchStream } from "../kube/watch.ts";
 
 /** KubeVirt's VMI phases on the way up, in order. */
 export const UP_PHASES = ["Pending", "Scheduling", "Scheduled", "Running"] as const;

@@ -1,9 +1,9 @@
 // The small Kubernetes API that node pools, the kwok controller and the pod-startup tracker need, over the run's
 // K8sClient: built-in resources only (no discovery round trip), JSON in and out, every request sent (and recorded in
 // k8s_request_duration with the caller's tags) by the client's transport. The CLI builds the same client without a run.
-import type { TagSet } from "../../runtime/metrics/tags.ts";
-import { K8sClient, readListHead } from "../k8s/client.ts";
-import type { ResourceInfo } from "../k8s/discovery.ts";
+import type { TagSet } from "../metrics/tags.ts";
+import { K8sClient, readListHead } from "../kube/client.ts";
+import type { ResourceInfo } from "../kube/discovery.ts";
 
 function builtin(group: string, version: string, resource: string, kind: string, namespaced: boolean): ResourceInfo {
   return {

@@ -2,11 +2,11 @@
 // (loadgen/kubevirt) use one connection pool, one rate limit and one discovery. It is created on first use: a run
 // that never talks to a cluster never loads a kubeconfig or starts the local cluster. Where the cluster comes from
 // is the run's to say (RunContext.clusterAccess): this module never starts one itself.
-import type { RunContext } from "../host-module.ts";
-import { scrapeRequestTotals, type RequestTotals } from "./apiserver-metrics.ts";
-import { K8sClient } from "./client.ts";
-import { clientError } from "./errors.ts";
-import { parseK8sOptions } from "./k8s-options.ts";
+import type { RunContext } from "./host-module.ts";
+import { scrapeRequestTotals, type RequestTotals } from "../runtime/kube/apiserver-metrics.ts";
+import { K8sClient } from "../runtime/kube/client.ts";
+import { clientError } from "../runtime/kube/errors.ts";
+import { parseK8sOptions } from "../runtime/kube/k8s-options.ts";
 
 /** The shared handle. */
 export class RunK8s {

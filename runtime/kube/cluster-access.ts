@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { ClusterFlags } from "../host-module.ts";
+import type { ClusterFlags } from "../../stdlib/host-module.ts";
 import { K8sError } from "./errors.ts";
 
 /** In-cluster service account files (the kubelet mounts them into every pod). */

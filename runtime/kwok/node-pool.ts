@@ -2,8 +2,8 @@
 // carries the pool label (`loadgen.io/nodepool=<name>`), kwok's annotation, a taint that keeps real workloads off, and
 // the pool's spec as an annotation, so `list` needs no other object and works for any user who may list nodes.
 // Shared by `loadgen nodepool` and `loadgen/kwok`.
-import { K8sError } from "../k8s/errors.ts";
-import { R, type KubeApi, type Obj } from "./api.ts";
+import { K8sError } from "../kube/errors.ts";
+import { R, type KubeApi, type Obj } from "./kube-api.ts";
 import { deployController, detectController, removeController, type ControllerKind, type ControllerMode } from "./controller-deploy.ts";
 
 export const POOL_LABEL = "loadgen.io/nodepool";

@@ -1,17 +1,17 @@
 // The Kubernetes operations of one run, on top of the transport: paths and queries built from resolved resources,
 // objects labelled for cleanup, list pages followed, watches opened. Scenario calls and the kperf runner both use it.
 import type { Dispatcher } from "undici";
-import type { MetricsEngine } from "../../runtime/metrics/engine.ts";
-import type { MetricRegistry } from "../../runtime/metrics/metric.ts";
-import type { TagSet } from "../../runtime/metrics/tags.ts";
+import type { MetricsEngine } from "../metrics/engine.ts";
+import type { MetricRegistry } from "../metrics/metric.ts";
+import type { TagSet } from "../metrics/tags.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
-import { ConnectionPool } from "./connection-pool.ts";
+import { ConnectionPool } from "../http/connection-pool.ts";
 import { Discovery, type ResourceInfo } from "./discovery.ts";
 import { clientError } from "./errors.ts";
 import { acceptFor, type K8sOptions } from "./k8s-options.ts";
 import { addRunLabels } from "./labels.ts";
-import { RateLimiter } from "./rate-limiter.ts";
-import { Endpoint, registerK8sMetrics, Transport, type K8sMetrics } from "./request.ts";
+import { RateLimiter } from "../http/rate-limiter.ts";
+import { Endpoint, registerK8sMetrics, Transport, type K8sMetrics } from "./transport.ts";
 import { maskUrl } from "./url-mask.ts";
 import { WatchStream } from "./watch.ts";
 

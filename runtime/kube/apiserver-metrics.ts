@@ -1,8 +1,8 @@
 // The API server's own view of a run: apiserver_request_total from its /metrics, read before the first request and
 // after the last, as deltas by verb (the REST verbs: CREATE, LIST, GET, PATCH, UPDATE, DELETE, WATCH, ...). The counts
 // include every client of the server (controllers too), which is the point: it is what the server saw.
-import type { SummaryExtension } from "../host-module.ts";
-import type { Transport } from "./request.ts";
+import type { SummaryExtension } from "../../stdlib/host-module.ts";
+import type { Transport } from "./transport.ts";
 
 /** Counts by verb and by "verb resource". */
 export interface RequestTotals {

@@ -4,8 +4,8 @@
 // 2. VMI phase transitions (Pending, Scheduling, Scheduled, Running): how many VMIs reached each, at what rate, and the
 //    creation → phase quantiles (watch-based, and KubeVirt's own phaseTransitionTimestamps - creationTimestamp);
 // 3. Kubernetes REST calls by verb, from the API server's apiserver_request_total before and after the run.
-import type { SummaryExtension, SummaryTable } from "../host-module.ts";
-import type { RequestTotals } from "../k8s/apiserver-metrics.ts";
+import type { SummaryExtension, SummaryTable } from "../../stdlib/host-module.ts";
+import type { RequestTotals } from "../kube/apiserver-metrics.ts";
 import { UP_PHASES, type VmiRecord } from "./phase-tracker.ts";
 
 /** Creations of one kind by this run. */
