@@ -7,7 +7,7 @@
 import type { Metric, MetricRegistry } from "../runtime/metrics/metric.ts";
 import type { TagRegistry, TagSet } from "../runtime/metrics/tags.ts";
 import type { MetricsEngine } from "../runtime/metrics/engine.ts";
-import type { ClusterAccess } from "../runtime/kube/cluster-access.ts";
+import type { ClusterAccess, ClusterFlags } from "../runtime/kube/cluster-access.ts";
 
 /** What crosses the VU boundary as an argument or a result. Objects travel as JSON text, decoded by the shim. */
 export type HostValue = string | number | boolean | null | undefined;
@@ -83,10 +83,7 @@ export interface RunContext {
 }
 
 /** Cluster access flags of `loadgen run`. */
-export interface ClusterFlags {
-  readonly kubeconfig?: string;
-  readonly context?: string;
-}
+export type { ClusterFlags };
 
 /** What a scenario may learn about the run in progress (k6's `k6/execution`). */
 export interface ExecutionView {

@@ -3,11 +3,8 @@
 import { createInterface } from "node:readline/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { parseDuration } from "../metrics/duration.ts";
-import { MetricRegistry } from "../metrics/metric.ts";
-import { TagRegistry } from "../metrics/tags.ts";
-import { MetricsEngine } from "../metrics/engine.ts";
 import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
-import { K8sClient } from "../kube/client.ts";
+import { KubeClient } from "../kube/client.ts";
 import { cleanupRun, findLabelled } from "../kube/cleanup.ts";
 import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
 import { RUN_LABEL } from "../kube/labels.ts";
@@ -49,12 +46,10 @@ async function cleanupAction(flags: CleanupFlags): Promise<number> {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
-  const registry = new MetricRegistry();
-  const tags = new TagRegistry();
-  let client: K8sClient | undefined;
+  let client: KubeClient | undefined;
   try {
     const access = await resolveClusterAccess({ kubeconfig: flags.kubeconfig, context: flags.context }, say);
-    client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, new MetricsEngine(registry, tags), flags.run ?? "cleanup");
+    client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: flags.run ?? "cleanup" });
     const what = flags.run ? `run ${flags.run}` : "every loadgen run";
     if (flags.all && !flags.yes) {
       const found = await findLabelled(client, undefined);

@@ -1,7 +1,7 @@
 // `loadgen nodepool add|list|delete`: pools of kwok's fake nodes (kperf's `vc nodepool`), from the shell. Cluster
 // access is loadgen/k8s's (--kubeconfig, --context, KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster).
 import { Command, InvalidArgumentError, Option } from "commander";
-import { K8sClient } from "../kube/client.ts";
+import { KubeClient } from "../kube/client.ts";
 import { K8sError } from "../kube/errors.ts";
 import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
 import { clientApi } from "../kwok/kube-api.ts";
@@ -19,9 +19,6 @@ import {
 } from "../kwok/node-pool.ts";
 import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { parseDuration } from "../metrics/duration.ts";
-import { MetricsEngine } from "../metrics/engine.ts";
-import { MetricRegistry } from "../metrics/metric.ts";
-import { TagRegistry } from "../metrics/tags.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
@@ -48,13 +45,11 @@ function duration(value: string): number {
 
 /** Runs `fn` with a pool context on the chosen cluster; prints failures and sets a non-zero exit code. */
 async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise<void>): Promise<void> {
-  let client: K8sClient | undefined;
+  let client: KubeClient | undefined;
   try {
     const access = await resolveClusterAccess(flags, say);
-    const registry = new MetricRegistry();
-    const engine = new MetricsEngine(registry, new TagRegistry());
-    client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, "nodepool");
-    await fn({ api: clientApi(client, engine.tags.empty), log: say });
+    client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: "nodepool" });
+    await fn({ api: clientApi(client, client.tags), log: say });
   } catch (e) {
     const code = e instanceof NodePoolError || e instanceof K8sError ? ` [${e.code}]` : "";
     process.stderr.write(`loadgen nodepool: ${(e as Error)?.message ?? String(e)}${code}\n`);

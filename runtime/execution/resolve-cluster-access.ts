@@ -1,8 +1,7 @@
 // Where a run's (or a command's) cluster comes from: kubectl's order (--kubeconfig, KUBECONFIG, ~/.kube/config,
 // in-cluster), else the local cluster, built and started if need be. Everything is imported on demand: a run that
 // never talks to a cluster never loads the Kubernetes client or the local cluster's code.
-import type { ClusterAccess } from "../kube/cluster-access.ts";
-import type { ClusterFlags } from "../../stdlib/host-module.ts";
+import type { ClusterAccess, ClusterFlags } from "../kube/cluster-access.ts";
 import { LoadgenError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
 

@@ -13,11 +13,11 @@ import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { buildSummary, type Summary } from "../output/summary/build-summary.ts";
 import { apiserverReport, scrapeRequestTotals } from "../kube/apiserver-metrics.ts";
-import { K8sClient } from "../kube/client.ts";
+import { KubeClient } from "../kube/client.ts";
 import { requireClusterAccess, resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
-import { registerK8sMetrics } from "../kube/transport.ts";
-import type { ClusterFlags } from "../../stdlib/host-module.ts";
+import { registerK8sMetrics } from "../kube/recorder.ts";
+import type { ClusterFlags } from "../kube/cluster-access.ts";
 import { FieldProblems } from "./fields.ts";
 import { isKperfProfile, parseKperfProfile, type KperfOverrides, type KperfProfile, type KperfSpec } from "./profile.ts";
 import { kperfResult } from "./result.ts";
@@ -120,9 +120,9 @@ async function runProfile(profile: KperfProfile, file: string, o: YamlRunOptions
   const tags = new TagRegistry();
   const engine = new MetricsEngine(registry, tags);
   registerK8sMetrics(registry);
-  // One more client, outside the measured connections, reads the API server's /metrics before and after.
-  const scraper = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, o.runId);
-  const before = await scrapeRequestTotals(scraper.transport).catch(() => undefined);
+  // One more client, outside the measured connections and the metrics, reads the API server's /metrics before and after.
+  const scraper = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: o.runId });
+  const before = await scrapeRequestTotals(scraper).catch(() => undefined);
   const scenario = path.basename(file).replace(/\.ya?ml$/i, "");
   const outcomes: SpecOutcome[] = [];
   const started = performance.now();
@@ -135,7 +135,7 @@ async function runProfile(profile: KperfProfile, file: string, o: YamlRunOptions
       outcomes.push(await runSpec(spec, { access, registry, engine, tags: specTags, runId: o.runId, scenario, signal: o.signal, log: o.log, rawErrors: o.rawData }));
     }
   } finally {
-    after = await scrapeRequestTotals(scraper.transport).catch(() => undefined);
+    after = await scrapeRequestTotals(scraper).catch(() => undefined);
     await scraper.close();
   }
   const extensions = before && after ? { "loadgen/k8s": apiserverReport(before, after) } : undefined;

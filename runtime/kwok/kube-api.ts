@@ -1,22 +1,13 @@
-// The small Kubernetes API that node pools, the kwok controller and the pod-startup tracker need, over the run's
-// K8sClient: built-in resources only (no discovery round trip), JSON in and out, every request sent (and recorded in
-// k8s_request_duration with the caller's tags) by the client's transport. The CLI builds the same client without a run.
+// The small Kubernetes API that node pools, the kwok controller and the pod-startup tracker need, over a KubeClient's
+// verbs: built-in resources only (no discovery round trip), JSON in and out, every request sent (and recorded with the
+// caller's tags) by the client. A run's bindings hand in the run's client; the CLI and tests a client of their own.
+import type { KubeClient } from "../kube/client.ts";
+import { knownResource, type ResourceInfo } from "../kube/discovery.ts";
+import type { KubeObject } from "../kube/object-meta.ts";
 import type { TagSet } from "../metrics/tags.ts";
-import { K8sClient, readListHead } from "../kube/client.ts";
-import type { ResourceInfo } from "../kube/discovery.ts";
 
 function builtin(group: string, version: string, resource: string, kind: string, namespaced: boolean): ResourceInfo {
-  return {
-    group,
-    version,
-    resource,
-    kind,
-    singular: kind.toLowerCase(),
-    shortNames: [],
-    namespaced,
-    verbs: [],
-    basePath: group === "" ? `/api/${version}` : `/apis/${group}/${version}`,
-  };
+  return knownResource({ group, version, resource }, namespaced, kind);
 }
 
 /** The built-in resources this module touches. */
@@ -34,13 +25,14 @@ export const R = {
 } as const;
 
 /** A loosely typed Kubernetes object. */
-export type Obj = Record<string, any>;
+export type Obj = KubeObject;
 
 /** Where one call goes. */
 export interface CallTarget {
   readonly namespace?: string;
   readonly name?: string;
-  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
   /** loadgen's own probe (does a controller exist? may I create nodes?): sent without a sample, so an expected 404 is no error in the run's metrics. */
   readonly quiet?: boolean;
 }
@@ -64,69 +56,46 @@ export interface KubeApi {
   deleteCollection(r: ResourceInfo, t: CallTarget): Promise<void>;
   /** A watch from `resourceVersion`; it reconnects and relists (a RELIST event with the list) on its own. */
   watch(r: ResourceInfo, t: CallTarget, resourceVersion: string | undefined): EventSource;
+  /** Lists, then watches until `until` holds for the objects (by namespace/name) or `timeoutMs` passes; false then. */
+  waitFor(r: ResourceInfo, t: CallTarget, timeoutMs: number, until: (objects: ReadonlyMap<string, Obj>) => boolean): Promise<boolean>;
 }
 
 const LIST_PAGE = 1000;
 
-function queryText(q: CallTarget["query"]): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q ?? {})) if (v !== undefined && v !== "") p.set(k, v);
-  return p.toString();
-}
-
-/** The KubeApi of a K8sClient; `base` are the tags the requests' samples carry (the calling VU's). */
-export function clientApi(client: K8sClient, base: TagSet): KubeApi {
-  const target = (r: ResourceInfo, t: CallTarget) => ({ info: r, namespace: r.namespaced ? t.namespace : undefined, name: t.name, subresource: undefined });
-  const send = async (verb: string, method: "GET" | "POST" | "DELETE", r: ResourceInfo, t: CallTarget, body?: Obj): Promise<string> => {
-    const c = client.compile(verb, method, target(r, t), queryText(t.query));
-    if (t.quiet) {
-      const path = c.pathAndQuery.slice(client.access.pathPrefix.length);
-      return (await client.transport.internal(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: "application/json" })).body;
-    }
-    const reply = await client.transport.send(c.endpoint, c.pathAndQuery, base, {
-      keepBody: true,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      contentType: body === undefined ? undefined : "application/json",
-    });
-    return reply.body ?? "";
-  };
+/** The KubeApi of a KubeClient; `tags` are the tags the requests' samples carry (the calling VU's). */
+export function clientApi(client: KubeClient, tags: TagSet): KubeApi {
+  const call = (t: CallTarget) => ({ namespace: t.namespace, tags, quiet: t.quiet, decode: true });
+  const selection = (t: CallTarget) => ({ namespace: t.namespace, labelSelector: t.labelSelector, fieldSelector: t.fieldSelector, tags });
   return {
     origin: client.access.origin,
     async get(r, t) {
-      return JSON.parse(await send("get", "GET", r, t)) as Obj;
+      return JSON.parse((await client.get(r, t.name ?? "", call(t))).body ?? "") as Obj;
     },
-    async list(r, t) {
-      const items: Obj[] = [];
-      let cont: string | undefined;
-      let rv = "";
-      do {
-        const text = await send("list", "GET", r, { ...t, query: { ...t.query, limit: String(LIST_PAGE), continue: cont } });
-        const page = JSON.parse(text) as { items?: Obj[]; metadata?: { continue?: string; resourceVersion?: string } };
-        for (const it of page.items ?? []) items.push(it);
-        cont = page.metadata?.continue || undefined;
-        rv = page.metadata?.resourceVersion ?? readListHead(text).resourceVersion ?? rv;
-      } while (cont !== undefined);
-      return { items, resourceVersion: rv };
+    list(r, t) {
+      return client.listObjects(r, { ...call(t), labelSelector: t.labelSelector, fieldSelector: t.fieldSelector, limit: LIST_PAGE, allPages: true });
     },
     async create(r, body, t = {}) {
-      return JSON.parse(await send("create", "POST", r, t, body)) as Obj;
+      return JSON.parse((await client.create(body, { ...call(t), resource: r })).body ?? "") as Obj;
     },
     async delete(r, t) {
-      await send("delete", "DELETE", r, { ...t, query: { propagationPolicy: "Background", ...t.query } });
+      await client.delete(r, t.name ?? "", { ...call(t), propagationPolicy: "Background" });
     },
     async deleteCollection(r, t) {
-      await send("deletecollection", "DELETE", r, t);
+      await client.deleteCollection(r, { ...call(t), labelSelector: t.labelSelector, fieldSelector: t.fieldSelector });
     },
     watch(r, t, resourceVersion) {
-      const w = client.openWatch(target(r, t), queryText({ ...t.query, allowWatchBookmarks: "true" }), base, false, resourceVersion);
+      const w = client.watch(r, { ...selection(t), resourceVersion });
       return {
         async next(maxWaitMs) {
           return JSON.parse(await w.next(maxWaitMs)) as Array<{ type: string; object: Obj }>;
         },
         close() {
-          client.forgetWatch(w);
+          client.closeWatch(w);
         },
       };
+    },
+    async waitFor(r, t, timeoutMs, until) {
+      return (await client.waitFor(r, { ...selection(t), limit: LIST_PAGE, timeoutMs, until })).met;
     },
   };
 }

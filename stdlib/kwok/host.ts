@@ -5,7 +5,7 @@ import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExte
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { clientError } from "../../runtime/kube/errors.ts";
 import { addRunLabels } from "../../runtime/kube/labels.ts";
-import { runK8s } from "../shared-kube-client.ts";
+import { sharedKubeClient } from "../shared-kube-client.ts";
 import { clientApi, type KubeApi } from "../../runtime/kwok/kube-api.ts";
 import { CONTROLLER_NAMESPACE, type ControllerMode } from "../../runtime/kwok/controller-deploy.ts";
 import {
@@ -86,7 +86,7 @@ class KwokHost {
   }
 
   async #api(vu: VuContext): Promise<KubeApi> {
-    const shared = runK8s(this.#run);
+    const shared = sharedKubeClient(this.#run);
     const client = shared.current ?? (await shared.client());
     return clientApi(client, vu.tags);
   }

@@ -25,7 +25,7 @@ function spec(name: string, nodes: number, extra: Partial<NodePoolSpec> = {}): N
 }
 
 async function nodesOf(name: string): Promise<string[]> {
-  return (await ctx.api.list(R.nodes, { query: { labelSelector: `${POOL_LABEL}=${name}` } })).items.map((n) => n.metadata.name as string);
+  return (await ctx.api.list(R.nodes, { labelSelector: `${POOL_LABEL}=${name}` })).items.map((n) => n.metadata.name as string);
 }
 
 
