@@ -19,6 +19,7 @@ import type { KubeObject } from "../kube/object-meta.ts";
 import { MetricsRecorder, registerK8sMetrics } from "../kube/recorder.ts";
 import type { Prepared } from "../kube/request-compiler.ts";
 import { PATCH_TYPES } from "../kube/verb-requests.ts";
+import { runBounded } from "../util/worker-pool.ts";
 import type { Built } from "./built-request.ts";
 import { buildExact } from "./exact-request.ts";
 import type { Gvr, KperfRequest, KperfSpec, TimeSeriesSpec, WeightedSpec } from "./profile.ts";
@@ -186,17 +187,15 @@ async function prepareKeySpace(client: KubeClient, r: Extract<KperfRequest, { ki
   const namespace = r.namespace !== "" ? r.namespace : undefined;
   const info = knownResource(r.gvr, namespace !== undefined);
   o.log(`kperf: put: creating the key space first (${r.keySpaceSize} ${r.gvr.resource}, not measured)`);
-  for (let i = 0; i < r.keySpaceSize; i += 16) {
-    await Promise.all(
-      Array.from({ length: Math.min(16, r.keySpaceSize - i) }, async (_, j) => {
-        try {
-          await client.create(objectFor(r, `${r.name}-${i + j}`, r.valueSize, o), { resource: info, namespace, quiet: true });
-        } catch (e) {
-          if (!(e instanceof K8sError && e.status === 409)) throw e;
-        }
-      }),
-    );
-  }
+  const indexes = Array.from({ length: r.keySpaceSize }, (_, i) => i);
+  const errors = await runBounded(indexes, 16, async (i) => {
+    try {
+      await client.create(objectFor(r, `${r.name}-${i}`, r.valueSize, o), { resource: info, namespace, quiet: true });
+    } catch (e) {
+      if (!(e instanceof K8sError && e.status === 409)) throw e;
+    }
+  });
+  if (errors.length > 0) throw errors[0];
 }
 
 const KINDS_OF: Record<string, string> = { configmaps: "ConfigMap", secrets: "Secret" };

@@ -1,6 +1,7 @@
 // Deletes what runs created: every listable, deletable resource is listed with the run's label selector (or any
 // loadgen.io/run label for --all), each object found is deleted (namespaces last), and then the lists are repeated until
 // they come back empty or the wait times out.
+import { runBounded } from "../util/worker-pool.ts";
 import type { KubeClient } from "./client.ts";
 import type { ResourceInfo } from "./discovery.ts";
 import { K8sError } from "./errors.ts";
@@ -62,20 +63,17 @@ export async function cleanupRun(c: KubeClient, o: CleanupOptions): Promise<Clea
   // Namespaces last: their contents go with them, and deleting those first keeps the per-object counts honest.
   const ordered = [...found.filter((f) => f.info.resource !== "namespaces"), ...found.filter((f) => f.info.resource === "namespaces")];
   let deleted = 0;
-  for (let i = 0; i < ordered.length; i += PARALLEL) {
-    await Promise.all(
-      ordered.slice(i, i + PARALLEL).map(async (f) => {
-        try {
-          await c.delete(f.info, f.name, { namespace: f.namespace, propagationPolicy: "Background", quiet: true });
-          deleted++;
-          const key = f.info.group ? `${f.info.resource}.${f.info.group}` : f.info.resource;
-          byResource[key] = (byResource[key] ?? 0) + 1;
-        } catch (e) {
-          if (!(e instanceof K8sError && e.status === 404)) throw e;
-        }
-      }),
-    );
-  }
+  const errors = await runBounded(ordered, PARALLEL, async (f) => {
+    try {
+      await c.delete(f.info, f.name, { namespace: f.namespace, propagationPolicy: "Background", quiet: true });
+      deleted++;
+      const key = f.info.group ? `${f.info.resource}.${f.info.group}` : f.info.resource;
+      byResource[key] = (byResource[key] ?? 0) + 1;
+    } catch (e) {
+      if (!(e instanceof K8sError && e.status === 404)) throw e;
+    }
+  });
+  if (errors.length > 0) throw errors[0];
   if (deleted > 0) log(`deleted ${deleted} object(s): ${Object.entries(byResource).map(([k, n]) => `${n} ${k}`).join(", ")}; waiting until they are gone`);
   const deadline = Date.now() + (o.timeoutMs ?? 300_000);
   let remaining = found.length;

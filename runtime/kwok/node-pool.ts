@@ -3,6 +3,7 @@
 // the pool's spec as an annotation, so `list` needs no other object and works for any user who may list nodes.
 // Shared by `loadgen nodepool` and `loadgen/kwok`.
 import { K8sError } from "../kube/errors.ts";
+import { runBounded } from "../util/worker-pool.ts";
 import { R, type KubeApi, type Obj } from "./kube-api.ts";
 import { deployController, detectController, removeController, type ControllerKind, type ControllerMode } from "./controller-deploy.ts";
 
@@ -297,27 +298,9 @@ async function poolNodes(ctx: PoolContext, name: string | undefined): Promise<{ 
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones after the first failure. */
-async function bounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && errors.length === 0) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return errors;
-}
-
 /** Deletes nodes by name, ignoring those already gone. @throws the first other failure. */
 async function deleteNodes(ctx: PoolContext, names: readonly string[]): Promise<void> {
-  const errors = await bounded(names, 32, async (name) => {
+  const errors = await runBounded(names, 32, async (name) => {
     try {
       await ctx.api.delete(R.nodes, { name });
     } catch (e) {
@@ -370,7 +353,7 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
   };
 
   const indexes = Array.from({ length: spec.nodes }, (_, i) => i);
-  const errors = await bounded(indexes, Math.max(1, o.concurrency ?? 32), async (i) => {
+  const errors = await runBounded(indexes, Math.max(1, o.concurrency ?? 32), async (i) => {
     const name = nodeName(spec.name, i);
     try {
       made.add(name); // before the call: a timed-out create may still have made it

@@ -18,6 +18,7 @@ import { addRunLabels, labelValue, runSelector, RUN_LABEL } from "../../runtime/
 import { objectMeta } from "../../runtime/kube/object-meta.ts";
 import { sharedKubeClient, type SharedKubeClient } from "../shared-kube-client.ts";
 import { renderTemplate } from "../../runtime/kube/template.ts";
+import { runBounded } from "../../runtime/util/worker-pool.ts";
 import { PhaseTracker, reached, type VmiRecord } from "../../runtime/kubevirt/phase-tracker.ts";
 import { buildReport, type KindCreations, type Timeouts } from "../../runtime/kubevirt/sli-report.ts";
 
@@ -296,20 +297,16 @@ class KubevirtHost {
     const base = this.#tags(vu, o);
     const timeoutMs = timeoutOf(o, undefined);
     let deleted = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const it = items[next++]!;
-        if (info.kind === "VirtualMachineInstance" && it.namespace !== undefined) this.#tracker?.expectDelete(it.namespace, it.name, Date.now());
-        try {
-          await c.delete(info, it.name, { namespace: it.namespace, tags: base, timeoutMs });
-          deleted++;
-        } catch (e) {
-          if (!(e instanceof K8sError && e.status === 404)) throw e;
-        }
+    const errors = await runBounded(items, concurrency, async (it) => {
+      if (info.kind === "VirtualMachineInstance" && it.namespace !== undefined) this.#tracker?.expectDelete(it.namespace, it.name, Date.now());
+      try {
+        await c.delete(info, it.name, { namespace: it.namespace, tags: base, timeoutMs });
+        deleted++;
+      } catch (e) {
+        if (!(e instanceof K8sError && e.status === 404)) throw e;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    });
+    if (errors.length > 0) throw errors[0];
     return deleted;
   }
 
@@ -468,15 +465,12 @@ class KubevirtHost {
     }
     if (left.length === 0 && this.#namespaces.size === 0) return;
     if (left.length > 0) this.#run.log(`loadgen/kubevirt: ${left.length} object(s) of run ${this.#run.runId} were left; deleting them`);
-    for (let i = 0; i < left.length; i += 20) {
-      await Promise.all(
-        left.slice(i, i + 20).map((o) =>
-          c.delete(o.info, o.name, { namespace: o.namespace, propagationPolicy: "Background", quiet: true }).catch((e: unknown) => {
-            if (!(e instanceof K8sError && e.status === 404)) throw e;
-          }),
-        ),
-      );
-    }
+    const errors = await runBounded(left, 20, async (o) => {
+      await c.delete(o.info, o.name, { namespace: o.namespace, propagationPolicy: "Background", quiet: true }).catch((e: unknown) => {
+        if (!(e instanceof K8sError && e.status === 404)) throw e;
+      });
+    });
+    if (errors.length > 0) throw errors[0];
     const namespaces = await c.resolve("namespaces");
     for (const ns of this.#namespaces) await c.delete(namespaces, ns, { quiet: true }).catch(() => undefined);
     // Wait (bounded) until they are gone, so that "the run leaves nothing behind" holds when loadgen exits.
