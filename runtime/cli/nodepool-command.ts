@@ -17,7 +17,7 @@ import {
   type NodePoolStatus,
   type PoolContext,
 } from "../kwok/node-pool.ts";
-import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
+import { localClusterInfo, resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { parseDuration } from "../metrics/duration.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
@@ -49,7 +49,7 @@ async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise
   try {
     const access = await resolveClusterAccess(flags, say);
     client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: "nodepool" });
-    await fn({ api: clientApi(client, client.tags), log: say });
+    await fn({ api: clientApi(client, client.tags), log: say, localCluster: localClusterInfo });
   } catch (e) {
     const code = e instanceof NodePoolError || e instanceof K8sError ? ` [${e.code}]` : "";
     process.stderr.write(`loadgen nodepool: ${(e as Error)?.message ?? String(e)}${code}\n`);

@@ -16,7 +16,7 @@ import { WasmPool } from "../vu/wasm-pool.ts";
 import type { ClusterFlags, ExecutionView, HostModuleInstance, RunContext, StdlibModule } from "../../stdlib/host-module.ts";
 import type { ClusterAccess } from "../kube/cluster-access.ts";
 import { modulesForRun, stdlibModules } from "../../stdlib/modules.ts";
-import { requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
+import { localClusterInfo, requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
 import { displayPath } from "../bundle/display-path.ts";
 
 /** What a run is prepared from. */
@@ -118,6 +118,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
       clusterAccess ??= resolveCluster();
       return clusterAccess;
     },
+    localCluster: localClusterInfo,
     signal: controller.signal,
     log: p.log,
     mapStack: (text) => mapper.mapStack(text),

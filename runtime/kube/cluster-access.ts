@@ -19,6 +19,16 @@ export interface ClusterFlags {
   readonly context?: string;
 }
 
+/**
+ * The local loadgen cluster while it runs, as far as a client needs to know: its API server and which of its
+ * components run (e.g. its kwok, which keeps fake nodes Ready). Resolved by the run (runtime/execution), never by
+ * this library, which does not know the local cluster.
+ */
+export interface LocalClusterInfo {
+  readonly server: string;
+  readonly running: readonly string[];
+}
+
 /** Resolved access to one API server. */
 export interface ClusterAccess {
   /** `https://host:port`: the only origin requests go to. */

@@ -2,6 +2,7 @@
 // carries the pool label (`loadgen.io/nodepool=<name>`), kwok's annotation, a taint that keeps real workloads off, and
 // the pool's spec as an annotation, so `list` needs no other object and works for any user who may list nodes.
 // Shared by `loadgen nodepool` and `loadgen/kwok`.
+import type { LocalClusterInfo } from "../kube/cluster-access.ts";
 import { K8sError } from "../kube/errors.ts";
 import { runBounded } from "../util/worker-pool.ts";
 import { R, type KubeApi, type Obj } from "./kube-api.ts";
@@ -71,6 +72,8 @@ export class NodePoolError extends Error {
 export interface PoolContext {
   readonly api: KubeApi;
   readonly log?: (line: string) => void;
+  /** The local loadgen cluster when it runs (its own kwok keeps nodes Ready there); from the run or the CLI. */
+  readonly localCluster?: () => Promise<LocalClusterInfo | undefined>;
 }
 
 export interface AddOptions {
@@ -329,7 +332,7 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
   await checkNodePermissions(ctx, spec.name);
 
   const mode = o.controller ?? "auto";
-  const found = await detectController(ctx.api);
+  const found = await detectController(ctx);
   let controller = { kind: found.kind, deployed: false, detail: found.detail };
   if ((mode === "deploy" && found.kind !== "loadgen") || (mode === "auto" && found.kind === "none")) {
     say(ctx, `no kwok controller manages this cluster (${found.detail}): deploying one`);
@@ -507,7 +510,7 @@ export async function deleteNodePool(ctx: PoolContext, name: string, o: { wait?:
   let controllerRemoved = false;
   const others = await poolNodes(ctx, undefined);
   if (others.items.every((n) => n.metadata?.labels?.[POOL_LABEL] === name)) {
-    const found = await detectController(ctx.api);
+    const found = await detectController(ctx);
     if (found.kind === "loadgen") {
       say(ctx, "that was the last node pool: removing the kwok controller loadgen deployed");
       await removeController(ctx);

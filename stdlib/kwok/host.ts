@@ -105,7 +105,7 @@ class KwokHost {
           const api = await this.#api(vu);
           const scenario = vu.scenario ?? vu.phase;
           const r = await addNodePool(
-            { api: labelling(api, run.runId, scenario), log: run.log },
+            { api: labelling(api, run.runId, scenario), log: run.log, localCluster: () => run.localCluster() },
             {
               name: String(name),
               nodes: o.nodes as number,
@@ -122,7 +122,7 @@ class KwokHost {
         },
         "kwok.deleteNodePool": async (vu: VuContext, name: HostValue, optsJson: HostValue) => {
           const o = parse<{ wait?: boolean; timeout?: string | number }>(optsJson, "deleteNodePool");
-          const r = await deleteNodePool({ api: await this.#api(vu), log: run.log }, String(name), { wait: o.wait, timeoutMs: timeoutMs(o.timeout, 300_000, "deleteNodePool") });
+          const r = await deleteNodePool({ api: await this.#api(vu), log: run.log, localCluster: () => run.localCluster() }, String(name), { wait: o.wait, timeoutMs: timeoutMs(o.timeout, 300_000, "deleteNodePool") });
           this.#added.delete(String(name));
           return JSON.stringify({ ...r, elapsedMs: Math.round(r.elapsedMs) });
         },

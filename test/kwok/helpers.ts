@@ -1,6 +1,7 @@
 // Helpers for the loadgen/kwok suite: a pool context on the local cluster (or another kubeconfig), built the way
 // `loadgen nodepool` builds it, and unique pool names so re-runs and parallel suites never collide.
 import { randomBytes } from "node:crypto";
+import { localClusterInfo } from "../../runtime/execution/resolve-cluster-access.ts";
 import { KubeClient } from "../../runtime/kube/client.ts";
 import { loadClusterAccess } from "../../runtime/kube/cluster-access.ts";
 import { DEFAULT_K8S_OPTIONS } from "../../runtime/kube/k8s-options.ts";
@@ -20,7 +21,7 @@ export async function poolContext(kubeconfig?: string): Promise<TestPoolContext>
   const access = await loadClusterAccess({ kubeconfig: file }, () => Promise.reject(new Error("no fallback in tests")));
   const client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: "test" });
   const logs: string[] = [];
-  return { api: clientApi(client, client.tags), log: (l) => void logs.push(l), logs, close: () => client.close() };
+  return { api: clientApi(client, client.tags), log: (l) => void logs.push(l), localCluster: localClusterInfo, logs, close: () => client.close() };
 }
 
 /** A pool name no other test (or earlier run) uses. */
