@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { LocalClusterInfo } from "../kube/cluster-access.ts";
 import { K8sError } from "../kube/errors.ts";
-import { stdlibPath } from "../../stdlib/stdlib-path.ts";
+import { packagePath } from "../util/package-path.ts";
 import { R, type KubeApi, type Obj } from "./kube-api.ts";
 
 export const CONTROLLER_NAMESPACE = "loadgen-kwok";
@@ -38,7 +38,7 @@ export interface ControllerLookup {
 
 /** The node and pod stages kwok plays (the same file the local cluster's kwok loads). */
 export function stagesYaml(): string {
-  return readFileSync(stdlibPath("../controlplane/manifests/stages/node-pod.yaml"), "utf8");
+  return readFileSync(packagePath("controlplane", "manifests", "stages", "node-pod.yaml"), "utf8");
 }
 
 /** The objects of loadgen's kwok controller, in creation order. */
