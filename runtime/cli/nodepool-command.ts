@@ -19,20 +19,13 @@ import {
 } from "../kwok/node-pool.ts";
 import { localClusterInfo, resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { parseDuration } from "../metrics/duration.ts";
+import { positiveInt } from "./run-flags.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
 interface AccessFlags {
   kubeconfig?: string;
   context?: string;
-}
-
-function positive(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer`);
-    return n;
-  };
 }
 
 function duration(value: string): number {
@@ -95,10 +88,10 @@ export function nodepoolCommand(): Command {
       .command("add")
       .description("create a pool of N fake nodes and wait until they are Ready; deploys a kwok controller when the cluster has none")
       .argument("<name>", "pool name (nodes are named <name>-0 … <name>-<N-1>)")
-      .requiredOption("--nodes <n>", "number of nodes", positive("--nodes"))
-      .option("--cpu <cores>", "CPU cores per node", positive("--cpu"), DEFAULT_POOL.cpu)
-      .option("--memory <GiB>", "memory per node in GiB", positive("--memory"), DEFAULT_POOL.memory)
-      .option("--max-pods <n>", "pods per node", positive("--max-pods"), DEFAULT_POOL.maxPods)
+      .requiredOption("--nodes <n>", "number of nodes", positiveInt("--nodes"))
+      .option("--cpu <cores>", "CPU cores per node", positiveInt("--cpu"), DEFAULT_POOL.cpu)
+      .option("--memory <GiB>", "memory per node in GiB", positiveInt("--memory"), DEFAULT_POOL.memory)
+      .option("--max-pods <n>", "pods per node", positiveInt("--max-pods"), DEFAULT_POOL.maxPods)
       .option("--labels <k=v,...>", "extra node labels")
       .option("--taints <k[=v]:Effect,...>", "extra node taints (pods must tolerate them)")
       .addOption(new Option("--controller <mode>", "auto: deploy a kwok controller when none manages the cluster; deploy: always loadgen's; none: never").choices(["auto", "deploy", "none"]).default("auto"))
