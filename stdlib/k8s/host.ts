@@ -193,9 +193,7 @@ class K8sHost {
   async #read(c: KubeClient, vu: VuContext, verb: "get" | "delete" | "deletecollection", resource: string, name: string, optsJson: string): Promise<HostValue> {
     const key = verb + "\u0000" + resource + "\u0000" + name + "\u0000" + optsJson;
     const p = this.#calls.get(key) ?? this.#cache(key, await this.#prepare(c, verb, resource, name, optsJson));
-    const r = await c.send(p.request, this.#base(vu, p.tags));
-    if (!p.request.send.keepBody) return r.bytes * 1000 + r.status;
-    return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
+    return objectReply(await c.send(p.request, this.#base(vu, p.tags)), p.request.send.keepBody === true);
   }
 
   /** Prepares a list, get, delete or deletecollection call. */
@@ -231,20 +229,8 @@ class K8sHost {
     if (verb === "create" && meta.name === undefined && !meta.hasGenerateName) {
       throw clientError("InvalidObject", "malformed object: create needs metadata.name or metadata.generateName");
     }
-    const r = await c[verb](obj, {
-      resource: o.resource,
-      namespace: o.namespace,
-      subresource: o.subresource,
-      dryRun: o.dryRun,
-      fieldManager: o.fieldManager,
-      force: o.force,
-      decode: o.decode === true,
-      timeoutMs: timeout(o),
-      tags: this.#base(vu, o.tags),
-      scenario: vu.scenario ?? vu.phase,
-    });
-    if (o.decode !== true) return r.bytes * 1000 + r.status;
-    return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
+    const r = await c[verb](obj, { ...this.#writeOptions(vu, o), resource: o.resource });
+    return objectReply(r, o.decode === true);
   }
 
   async #patch(c: KubeClient, vu: VuContext, resource: string, name: string, patchText: string, optsJson: string): Promise<HostValue> {
@@ -255,20 +241,23 @@ class K8sHost {
       if (objects.length !== 1) throw clientError("InvalidObject", "patch: an apply patch is one object");
       patch = objects[0]!;
     }
-    const r = await c.patch(resource, name, patch, {
-      type: o.type,
+    const r = await c.patch(resource, name, patch, { ...this.#writeOptions(vu, o), type: o.type });
+    return objectReply(r, o.decode === true);
+  }
+
+  /** What writes and patches share: where, how, and the run labels of the calling scenario. */
+  #writeOptions(vu: VuContext, o: CallOptions) {
+    return {
       namespace: o.namespace,
       subresource: o.subresource,
+      dryRun: o.dryRun,
       fieldManager: o.fieldManager,
       force: o.force,
-      dryRun: o.dryRun,
       decode: o.decode === true,
       timeoutMs: timeout(o),
       tags: this.#base(vu, o.tags),
       scenario: vu.scenario ?? vu.phase,
-    });
-    if (o.decode !== true) return r.bytes * 1000 + r.status;
-    return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
+    };
   }
 
   // ---- watch ----
@@ -321,6 +310,12 @@ class K8sHost {
 /** The delete options of a call. */
 function deletion(o: CallOptions): { namespace?: string; gracePeriodSeconds?: number; propagationPolicy?: string; dryRun?: boolean } {
   return { namespace: o.namespace, gracePeriodSeconds: o.gracePeriodSeconds, propagationPolicy: o.propagationPolicy, dryRun: o.dryRun };
+}
+
+/** A single-object reply: the number of encodeReply, or with `decode` one JSON text with the object as `body`. */
+function objectReply(r: Reply, decode: boolean): HostValue {
+  if (!decode) return r.bytes * 1000 + r.status;
+  return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
 }
 
 /** An undecoded reply as one number: bytes * 1000 + status (the shim splits it; no JSON either way). */
