@@ -228,8 +228,8 @@ export class KubeClient {
    * @throws {K8sError} for an error status or a transport failure (recorded either way).
    */
   send(p: Prepared, tags: TagSet, body?: string, requester?: number): Promise<Reply> {
-    if (requester === undefined) return this.transport.send(p.endpoint, p.pathAndQuery, tags, p.send, body);
-    return this.transport.send(p.endpoint, p.pathAndQuery, tags, p.send, body, this.transport.http.pool.forClient(requester), true);
+    if (requester === undefined) return this.transport.send(p.endpoint, p.pathAndQuery, tags, p.sendOptions, body);
+    return this.transport.send(p.endpoint, p.pathAndQuery, tags, p.sendOptions, body, this.transport.http.pool.forClient(requester), true);
   }
 
   /**
@@ -248,11 +248,11 @@ export class KubeClient {
     let endpoint = p.endpoint;
     let path = p.pathAndQuery;
     for (let page = 0; ; page++) {
-      const r = await this.transport.send(endpoint, path, tags, p.pages.send);
+      const r = await this.transport.send(endpoint, path, tags, p.pages.sendOptions);
       bytes += r.bytes;
       status = r.status;
       head = readListHead(r.body ?? "");
-      if (p.send.keepBody) pages.push(r.body ?? "{}");
+      if (p.sendOptions.keepBody) pages.push(r.body ?? "{}");
       if (!p.pages.all || !head.continue) return { status, bytes, pageCount: page + 1, pages, head };
       endpoint = p.pages.next.endpoint;
       path = p.pages.next.pathAndQuery.replace(CONTINUE_PLACEHOLDER, "continue=" + encodeURIComponent(head.continue));
@@ -373,12 +373,12 @@ export class KubeClient {
 
   #send(p: Prepared, o: CallOptions, body?: string): Promise<Reply> {
     if (o.quiet) return this.#quiet(p, body);
-    return this.transport.send(p.endpoint, p.pathAndQuery, o.tags ?? this.tags, p.send, body);
+    return this.transport.send(p.endpoint, p.pathAndQuery, o.tags ?? this.tags, p.sendOptions, body);
   }
 
   async #quiet(p: Prepared, body: string | undefined): Promise<Reply> {
     const path = this.#compiler.unprefixed(p);
-    return this.transport.internal(p.endpoint.method, path, body === undefined ? {} : { body, contentType: p.send.contentType });
+    return this.transport.internal(p.endpoint.method, path, body === undefined ? {} : { body, contentType: p.sendOptions.contentType });
   }
 
   async #quietList(p: PreparedList): Promise<ListReply> {

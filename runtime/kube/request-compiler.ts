@@ -27,7 +27,7 @@ export interface Target {
 export interface Prepared {
   readonly endpoint: Endpoint;
   readonly pathAndQuery: string;
-  readonly send: SendOptions;
+  readonly sendOptions: SendOptions;
   readonly target: Target;
   readonly query: string;
 }
@@ -57,7 +57,7 @@ export class RequestCompiler {
   }
 
   /** Builds (or finds) the endpoint of a request and its path: `verb` is loadgen's (the `verb` tag). */
-  compile(verb: string, method: Dispatcher.HttpMethod, t: Target, query: string, send: SendOptions): Prepared {
+  compile(verb: string, method: Dispatcher.HttpMethod, t: Target, query: string, sendOptions: SendOptions): Prepared {
     const path = this.path(t);
     const masked = maskUrl(METHOD_LABELS[verb] ?? method, path.slice(this.#pathPrefix.length), query, t.name !== undefined, t.subresource);
     const key = verb + " " + masked;
@@ -73,7 +73,7 @@ export class RequestCompiler {
       });
       this.#endpoints.set(key, endpoint);
     }
-    return { endpoint, pathAndQuery: query === "" ? path : path + "?" + query, send, target: t, query };
+    return { endpoint, pathAndQuery: query === "" ? path : path + "?" + query, sendOptions, target: t, query };
   }
 
   /**
@@ -84,7 +84,7 @@ export class RequestCompiler {
   rename(p: Prepared, name: string): Prepared {
     const target: Target = { info: p.target.info, namespace: p.target.namespace, name, subresource: p.target.subresource };
     const path = this.path(target);
-    return { endpoint: p.endpoint, pathAndQuery: p.query === "" ? path : path + "?" + p.query, send: p.send, target, query: p.query };
+    return { endpoint: p.endpoint, pathAndQuery: p.query === "" ? path : path + "?" + p.query, sendOptions: p.sendOptions, target, query: p.query };
   }
 
   /** The path and query below the server's path prefix (for loadgen's own unrecorded requests). */

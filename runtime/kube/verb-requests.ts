@@ -97,7 +97,7 @@ export interface WatchQuery {
 /** A list, and for a paginated one how its later pages are sent. */
 export interface PreparedList extends Prepared {
   /** The request of the pages after the first (its `continue` filled per page), and whether to follow them all. */
-  readonly pages: { readonly next: Prepared; readonly all: boolean; readonly send: SendOptions } | undefined;
+  readonly pages: { readonly next: Prepared; readonly all: boolean; readonly sendOptions: SendOptions } | undefined;
 }
 
 /** A continue token placeholder in the query of a list's later pages, replaced per page. */
@@ -158,7 +158,7 @@ export function listRequest(c: RequestCompiler, info: ResourceInfo, o: ListOptio
   // Pages are read for their continue token, so their bodies are kept whatever the caller decodes.
   const pageSend = o.timeoutMs === undefined ? PAGE : { keepBody: true, timeoutMs: o.timeoutMs };
   const next = c.compile("list", "GET", t, q.toString() + "&" + CONTINUE_PLACEHOLDER, pageSend);
-  return { ...c.compile("list", "GET", t, first.toString(), send), pages: { next, all: o.allPages === true, send: pageSend } };
+  return { ...c.compile("list", "GET", t, first.toString(), send), pages: { next, all: o.allPages === true, sendOptions: pageSend } };
 }
 
 /** @throws {K8sError} code InvalidOptions, InvalidName. */

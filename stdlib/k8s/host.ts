@@ -117,7 +117,7 @@ class K8sHost {
           // The hot path: a call seen before, undecoded, unpaginated: straight to the client's send, no async layers.
           const c = self.#shared.current;
           const p = c === undefined ? undefined : self.#calls.get("list\u0000" + resource + "\u0000" + (opts ?? "{}"));
-          if (p !== undefined && p.list!.pages === undefined && !p.request.send.keepBody) {
+          if (p !== undefined && p.list!.pages === undefined && !p.request.sendOptions.keepBody) {
             return c!.send(p.request, p.tags === undefined ? vu.tags : vu.tags.withAll(p.tags)).then(encodeReply);
           }
           return listSlow(vu, resource, opts);
@@ -177,7 +177,7 @@ class K8sHost {
     const p = this.#calls.get(key) ?? this.#cache(key, await this.#prepare(c, "list", resource, "", optsJson));
     const list = p.list!;
     const base = this.#base(vu, p.tags);
-    const decode = list.send.keepBody === true;
+    const decode = list.sendOptions.keepBody === true;
     if (list.pages === undefined) {
       const r = await c.send(list, base);
       if (!decode) return r.bytes * 1000 + r.status;
@@ -193,7 +193,7 @@ class K8sHost {
   async #read(c: KubeClient, vu: VuContext, verb: "get" | "delete" | "deletecollection", resource: string, name: string, optsJson: string): Promise<HostValue> {
     const key = verb + "\u0000" + resource + "\u0000" + name + "\u0000" + optsJson;
     const p = this.#calls.get(key) ?? this.#cache(key, await this.#prepare(c, verb, resource, name, optsJson));
-    return objectReply(await c.send(p.request, this.#base(vu, p.tags)), p.request.send.keepBody === true);
+    return objectReply(await c.send(p.request, this.#base(vu, p.tags)), p.request.sendOptions.keepBody === true);
   }
 
   /** Prepares a list, get, delete or deletecollection call. */
