@@ -19,7 +19,7 @@ import type { Metric } from "../runtime/metrics/metric.ts";
 import { runSpec } from "../runtime/kperf/runner.ts";
 import { prepareRun } from "../runtime/execution/prepare-run.ts";
 import { executeRun } from "../runtime/execution/execute-run.ts";
-import type { ClusterAccess } from "../stdlib/k8s/cluster-access.ts";
+import type { ClusterAccess } from "../runtime/kube/cluster-access.ts";
 
 const [mode, target, secondsArg, connsArg, rateArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);

@@ -7,7 +7,7 @@
 import type { Metric, MetricRegistry } from "../runtime/metrics/metric.ts";
 import type { TagRegistry, TagSet } from "../runtime/metrics/tags.ts";
 import type { MetricsEngine } from "../runtime/metrics/engine.ts";
-import type { ClusterAccess } from "./k8s/cluster-access.ts";
+import type { ClusterAccess, ClusterFlags, LocalClusterInfo } from "../runtime/kube/cluster-access.ts";
 
 /** What crosses the VU boundary as an argument or a result. Objects travel as JSON text, decoded by the shim. */
 export type HostValue = string | number | boolean | null | undefined;
@@ -64,6 +64,11 @@ export interface RunContext {
    * @throws {ClusterAccessError} when no cluster can be reached or the kubeconfig is wrong.
    */
   clusterAccess(): Promise<ClusterAccess>;
+  /**
+   * The local loadgen cluster if it runs (its server and running components), for modules that must tell it apart
+   * (loadgen/kwok: is its kwok the controller of this cluster?); undefined otherwise. Never starts it.
+   */
+  localCluster(): Promise<LocalClusterInfo | undefined>;
   /** Aborted when the run is ending: long-lived work (watches, pools) must wind down. */
   readonly signal: AbortSignal;
   /** Prints a line for the user (stderr). */
@@ -83,10 +88,7 @@ export interface RunContext {
 }
 
 /** Cluster access flags of `loadgen run`. */
-export interface ClusterFlags {
-  readonly kubeconfig?: string;
-  readonly context?: string;
-}
+export type { ClusterFlags };
 
 /** What a scenario may learn about the run in progress (k6's `k6/execution`). */
 export interface ExecutionView {

@@ -4,10 +4,10 @@
 // Types only: nothing here runs.
 import type * as Kubevirt from "./kubevirt/kubevirt.d.ts";
 import type * as Kwok from "./kwok/kwok.d.ts";
-import type { UP_PHASES } from "./kubevirt/phase-tracker.ts";
-import type { ControllerKind, ControllerMode } from "./kwok/controller-deploy.ts";
-import type { AddOptions, DeleteResult, NodePoolSpec, NodePoolStatus, Taint } from "./kwok/node-pool.ts";
-import type { PodStartupOptions, PodStartupStats } from "./kwok/pod-startup.ts";
+import type { UP_PHASES } from "../runtime/kubevirt/phase-tracker.ts";
+import type { ControllerKind, ControllerMode } from "../runtime/kwok/controller-deploy.ts";
+import type { AddOptions, DeleteResult, NodePoolSpec, NodePoolStatus, Taint } from "../runtime/kwok/node-pool.ts";
+import type { PodStartupOptions, PodStartupStats } from "../runtime/kwok/pod-startup.ts";
 
 /** What JSON.stringify makes of a `T`, as the guest reads it: the same shape, nothing read-only. */
 type Wire<T> = T extends ReadonlyArray<infer E> ? Wire<E>[] : T extends object ? { -readonly [K in keyof T]: Wire<T[K]> } : T;

@@ -1,22 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../runtime/util/package-path.ts";
 
-let root: string | undefined;
-
-/**
- * The absolute path of a file under stdlib/. Found from the package root rather than from this file, because the
- * CLI runs from a bundle in dist/ while tests run the sources: both see the same stdlib/ folder.
- */
+/** The absolute path of a file under stdlib/ (from the package root: the CLI runs from dist/, tests from the sources). */
 export function stdlibPath(relative: string): string {
-  root ??= findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
-  return path.join(root, "stdlib", relative);
-}
-
-function findPackageRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "loadgen") return dir;
-    if (path.dirname(dir) === dir) throw new Error(`loadgen: cannot find the package root above ${from}`);
-  }
+  return packagePath("stdlib", relative);
 }

@@ -3,14 +3,11 @@
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
 import { CommandExitCode } from "../exit-codes.ts";
-import { MetricRegistry } from "../metrics/metric.ts";
-import { TagRegistry } from "../metrics/tags.ts";
-import { MetricsEngine } from "../metrics/engine.ts";
 import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { cleanupRun, findLabelled } from "../../stdlib/k8s/cleanup.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { RUN_LABEL } from "../../stdlib/k8s/labels.ts";
+import { KubeClient } from "../kube/client.ts";
+import { cleanupRun, findLabelled } from "../kube/cleanup.ts";
+import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
+import { RUN_LABEL } from "../kube/labels.ts";
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
 import { durationMs } from "./flag-parsers.ts";
 import { addFlags, defaultedFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
@@ -40,12 +37,10 @@ async function cleanupAction(flags: CleanupFlags): Promise<number> {
     return CommandExitCode.failed;
   }
   const timeoutMs = flags.timeout;
-  const registry = new MetricRegistry();
-  const tags = new TagRegistry();
-  let client: K8sClient | undefined;
+  let client: KubeClient | undefined;
   try {
     const access = await resolveClusterAccess({ kubeconfig: flags.kubeconfig, context: flags.context }, say);
-    client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, new MetricsEngine(registry, tags), flags.run ?? "cleanup");
+    client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: flags.run ?? "cleanup" });
     const what = flags.run ? `run ${flags.run}` : "every loadgen run";
     if (flags.all && !flags.yes) {
       const found = await findLabelled(client, undefined);

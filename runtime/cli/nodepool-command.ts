@@ -1,11 +1,11 @@
 // `loadgen nodepool add|list|delete`: pools of kwok's fake nodes (kperf's `vc nodepool`), from the shell. Cluster
 // access is loadgen/k8s's (--kubeconfig, --context, KUBECONFIG, ~/.kube/config, in-cluster, else the local cluster).
 import { Command } from "commander";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { K8sError } from "../../stdlib/k8s/errors.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { clientApi } from "../../stdlib/kwok/api.ts";
-import { DEFAULT_CONTROLLER_IMAGE, type ControllerMode } from "../../stdlib/kwok/controller-deploy.ts";
+import { KubeClient } from "../kube/client.ts";
+import { K8sError } from "../kube/errors.ts";
+import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
+import { clientApi } from "../kwok/kube-api.ts";
+import { DEFAULT_CONTROLLER_IMAGE, type ControllerMode } from "../kwok/controller-deploy.ts";
 import {
   addNodePool,
   DEFAULT_POOL,
@@ -16,12 +16,9 @@ import {
   parseTaints,
   type NodePoolStatus,
   type PoolContext,
-} from "../../stdlib/kwok/node-pool.ts";
-import { resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
+} from "../kwok/node-pool.ts";
+import { localClusterInfo, resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import { CommandExitCode } from "../exit-codes.ts";
-import { MetricsEngine } from "../metrics/engine.ts";
-import { MetricRegistry } from "../metrics/metric.ts";
-import { TagRegistry } from "../metrics/tags.ts";
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
 import { durationMs, positiveInt } from "./flag-parsers.ts";
 import { addFlags, defaultedFlag, parsedFlag, switchFlag, negatedFlag, textFlag, type FlagValues } from "./flags.ts";
@@ -53,13 +50,11 @@ const DELETE_FLAGS = {
 
 /** Runs `fn` with a pool context on the chosen cluster; prints failures and sets a non-zero exit code. */
 async function withCluster(flags: AccessFlags, fn: (ctx: PoolContext) => Promise<void>): Promise<void> {
-  let client: K8sClient | undefined;
+  let client: KubeClient | undefined;
   try {
     const access = await resolveClusterAccess(flags, say);
-    const registry = new MetricRegistry();
-    const engine = new MetricsEngine(registry, new TagRegistry());
-    client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, "nodepool");
-    await fn({ api: clientApi(client, engine.tags.empty), log: say });
+    client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: "nodepool" });
+    await fn({ api: clientApi(client, client.tags), log: say, localCluster: localClusterInfo });
   } catch (e) {
     const code = e instanceof NodePoolError || e instanceof K8sError ? ` [${e.code}]` : "";
     process.stderr.write(`loadgen nodepool: ${(e as Error)?.message ?? String(e)}${code}\n`);

@@ -13,9 +13,9 @@ import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
 import type { ClusterFlags, ExecutionView, HostModuleInstance, RunContext, StdlibModule } from "../../stdlib/host-module.ts";
-import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
+import type { ClusterAccess } from "../kube/cluster-access.ts";
 import { modulesForRun, stdlibModules } from "../../stdlib/modules.ts";
-import { requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
+import { localClusterInfo, requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
 import { newRunId } from "./run-id.ts";
 import { runThresholds } from "./run-thresholds.ts";
 import { displayPath } from "../bundle/display-path.ts";
@@ -121,6 +121,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
       clusterAccess ??= resolveCluster();
       return clusterAccess;
     },
+    localCluster: localClusterInfo,
     signal: controller.signal,
     log: p.log,
     mapStack: (text) => mapper.mapStack(text),

@@ -1,8 +1,7 @@
 // Where a run's (or a command's) cluster comes from: kubectl's order (--kubeconfig, KUBECONFIG, ~/.kube/config,
 // in-cluster), else the local cluster, built and started if need be. Everything is imported on demand: a run that
 // never talks to a cluster never loads the Kubernetes client or the local cluster's code.
-import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
-import type { ClusterFlags } from "../../stdlib/host-module.ts";
+import type { ClusterAccess, ClusterFlags, LocalClusterInfo } from "../kube/cluster-access.ts";
 import { LoadgenError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
 
@@ -18,8 +17,19 @@ export class ClusterUnavailableError extends LoadgenError {
  * @throws {ClusterAccessError} for a kubeconfig that cannot be used (unknown context, unreadable file).
  */
 export async function resolveClusterAccess(flags: ClusterFlags, log: (line: string) => void): Promise<ClusterAccess> {
-  const { loadClusterAccess } = await import("../../stdlib/k8s/cluster-access.ts");
+  const { loadClusterAccess } = await import("../kube/cluster-access.ts");
   return loadClusterAccess(flags, async () => (await import("../cluster/local-cluster.ts")).ensureLocalCluster(log));
+}
+
+/**
+ * The local cluster when it runs: its API server and running components (what runtime/kube and runtime/kwok may know
+ * of it, handed to them rather than imported); undefined when it is not running or its state cannot be read.
+ */
+export async function localClusterInfo(): Promise<LocalClusterInfo | undefined> {
+  const { clusterStatus } = await import("../cluster/local-cluster.ts");
+  const local = await clusterStatus().catch(() => undefined);
+  if (local?.state !== "running" || local.server === undefined) return undefined;
+  return { server: local.server, running: local.components.filter((c) => c.state === "running").map((c) => c.name) };
 }
 
 /** The same, with every failure turned into one clear error with its exit code (for a run about to start). */

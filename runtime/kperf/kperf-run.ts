@@ -14,11 +14,11 @@ import { MetricRegistry } from "../metrics/metric.ts";
 import { TagRegistry } from "../metrics/tags.ts";
 import { finishOutputs, startOutputs } from "../output/end-of-test.ts";
 import { buildSummary } from "../output/summary/build-summary.ts";
-import { apiserverReport, scrapeRequestTotals } from "../../stdlib/k8s/apiserver-metrics.ts";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { registerK8sMetrics } from "../../stdlib/k8s/request.ts";
-import type { ClusterFlags } from "../../stdlib/host-module.ts";
+import { apiserverReport, scrapeRequestTotals } from "../kube/apiserver-metrics.ts";
+import { KubeClient } from "../kube/client.ts";
+import { DEFAULT_K8S_OPTIONS } from "../kube/k8s-options.ts";
+import { registerK8sMetrics } from "../kube/recorder.ts";
+import type { ClusterFlags } from "../kube/cluster-access.ts";
 import type { KperfProfile, KperfSpec } from "./profile.ts";
 import { kperfResult } from "./result.ts";
 import { runSpec, type SpecOutcome } from "./runner.ts";
@@ -84,8 +84,8 @@ export async function prepareKperfRun(profile: KperfProfile, o: KperfRunOptions)
     await startOutputs(engine, x.outputs);
 
     // One more client, outside the measured connections, reads the API server's /metrics before and after.
-    const scraper = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, o.runId);
-    const before = await scrapeRequestTotals(scraper.transport).catch(() => undefined);
+    const scraper = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: o.runId });
+    const before = await scrapeRequestTotals(scraper).catch(() => undefined);
     const outcomes: SpecOutcome[] = [];
     const started = performance.now();
     const elapsed = () => performance.now() - started;
@@ -107,7 +107,7 @@ export async function prepareKperfRun(profile: KperfProfile, o: KperfRunOptions)
       }
     } finally {
       clearInterval(ticker);
-      after = await scrapeRequestTotals(scraper.transport).catch(() => undefined);
+      after = await scrapeRequestTotals(scraper).catch(() => undefined);
       await scraper.close();
     }
     const runMs = elapsed();

@@ -3,22 +3,31 @@
 //   - weighted: the requesters share one token bucket of `rate` with burst 1, each request kind is picked at random by
 //     its shares, and the spec ends after `total` requests or `duration` seconds;
 //   - time-series: the buckets' exact requests at their start times, without a rate limit (replay.ts).
-// No VUs: the requesters are plain async loops over the same loadgen/k8s transport that scenarios use, so the metrics,
+// No VUs: the requesters are plain async loops over the same Kubernetes client that scenarios use, so the metrics,
 // tags and summary are the same, and so is the kperf result of both modes.
 import { randomInt } from "node:crypto";
 import type { MetricsEngine } from "../metrics/engine.ts";
 import type { MetricRegistry } from "../metrics/metric.ts";
 import type { TagSet } from "../metrics/tags.ts";
-import type { ClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
-import { K8sClient, PATCH_TYPES, type Compiled } from "../../stdlib/k8s/client.ts";
-import { K8sError } from "../../stdlib/k8s/errors.ts";
-import { addRunLabels } from "../../stdlib/k8s/labels.ts";
-import type { Endpoint, Observation, SendOptions } from "../../stdlib/k8s/request.ts";
-import { infoOf, type Built } from "./built-request.ts";
+import type { ClusterAccess } from "../kube/cluster-access.ts";
+import { KubeClient } from "../kube/client.ts";
+import { knownResource, type ResourceInfo } from "../kube/discovery.ts";
+import type { Endpoint } from "../kube/endpoint.ts";
+import { K8sError } from "../kube/errors.ts";
+import { addRunLabels } from "../kube/labels.ts";
+import type { KubeObject } from "../kube/object-meta.ts";
+import { MetricsRecorder, registerK8sMetrics } from "../kube/recorder.ts";
+import type { Prepared } from "../kube/request-compiler.ts";
+import { PATCH_TYPES } from "../kube/verb-requests.ts";
+import { runBounded } from "../util/worker-pool.ts";
+import type { Built } from "./built-request.ts";
 import { buildExact } from "./exact-request.ts";
 import type { Gvr, KperfRequest, KperfSpec, TimeSeriesSpec, WeightedSpec } from "./profile.ts";
 import { LATE_MS, replay, type ReplayClock } from "./replay.ts";
+import { SpecRecorder, type RawError } from "./spec-recorder.ts";
 import { requestCount } from "./time-series.ts";
+
+export type { RawError };
 
 /** kperf's per-request timeout. */
 const TIMEOUT_MS = 60_000;
@@ -32,18 +41,6 @@ export interface SpecOutcome {
   readonly errorStats: Map<string, number>;
   /** Every failure, as kperf's `--raw-data` lists them; only when RunSpecOptions.rawErrors is set. */
   readonly errors?: readonly RawError[];
-}
-
-/** One failed request in kperf's result (api/types/metric.go ResponseError). */
-export interface RawError {
-  readonly method: string;
-  readonly url: string;
-  readonly timestamp: string;
-  /** Seconds. */
-  readonly duration: number;
-  readonly type: "http" | "http2-protocol" | "connection" | "unknown";
-  readonly code: number;
-  readonly message: string;
 }
 
 type Builder = () => Built;
@@ -67,7 +64,8 @@ export interface RunSpecOptions {
 /** Runs one spec to its end; the connections are closed afterwards. */
 export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecOutcome> {
   const timeSeries = spec.mode === "time-series";
-  const client = new K8sClient(
+  const recorder = new SpecRecorder(new MetricsRecorder(registerK8sMetrics(o.registry), o.engine), (endpoint) => urlKey(endpoint, o), o.rawErrors === true);
+  const client = new KubeClient(
     o.access,
     {
       conns: spec.conns,
@@ -81,26 +79,8 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
       maxRetries: spec.maxRetries,
       cleanup: false,
     },
-    o.registry,
-    o.engine,
-    o.runId,
+    { runId: o.runId, recorder, tags: o.tags },
   );
-  const latencies = new Map<Endpoint, number[]>();
-  const errorStats = new Map<string, number>();
-  const errors: RawError[] | undefined = o.rawErrors ? [] : undefined;
-  let receivedBytes = 0;
-  client.transport.observer = (ob: Observation) => {
-    receivedBytes += ob.bytes;
-    if (ob.error === undefined) {
-      let list = latencies.get(ob.endpoint);
-      if (list === undefined) latencies.set(ob.endpoint, (list = []));
-      list.push(ob.durationMs / 1000);
-    } else {
-      const key = ob.error.key === "timeout" ? "unknown/timeout" : ob.error.key;
-      errorStats.set(key, (errorStats.get(key) ?? 0) + 1);
-      errors?.push(rawError(ob, key, urlKey(ob.endpoint, o)));
-    }
-  };
 
   let issued = 0;
   let started = performance.now();
@@ -117,11 +97,12 @@ export async function runSpec(spec: KperfSpec, o: RunSpecOptions): Promise<SpecO
   }
   const durationMs = performance.now() - started;
   const latenciesByUrl = new Map<string, number[]>();
-  for (const [endpoint, list] of latencies) {
+  for (const [endpoint, list] of recorder.latencies) {
     const key = urlKey(endpoint, o);
     latenciesByUrl.set(key, [...(latenciesByUrl.get(key) ?? []), ...list]);
   }
-  return { total: issued, durationMs, receivedBytes, latenciesByUrl, errorStats, ...(errors ? { errors } : {}) };
+  const errors = recorder.errors;
+  return { total: issued, durationMs, receivedBytes: recorder.receivedBytes, latenciesByUrl, errorStats: recorder.errorStats, ...(errors ? { errors } : {}) };
 }
 
 /** kperf's key of a request: `METHOD https://server/path?query`, with the name masked as in loadgen's `url` tag. */
@@ -130,25 +111,10 @@ function urlKey(endpoint: Endpoint, o: RunSpecOptions): string {
   return `${endpoint.maskedUrl.slice(0, space)} ${o.access.origin}${endpoint.maskedUrl.slice(space + 1)}`;
 }
 
-function rawError(ob: Observation, key: string, url: string): RawError {
-  const slash = key.indexOf("/");
-  const type = key.slice(0, slash) as RawError["type"];
-  const method = url.slice(0, url.indexOf(" "));
-  return {
-    method,
-    url: url.slice(method.length + 1),
-    timestamp: new Date().toISOString(),
-    duration: ob.durationMs / 1000,
-    type,
-    code: type === "http" ? ob.status : 0,
-    message: type === "http" ? "" : key.slice(slash + 1),
-  };
-}
-
 /** Sends one built request on a requester's connection; failures are recorded by the transport, not thrown. */
-async function sendBuilt(client: K8sClient, built: Built, worker: number, o: RunSpecOptions): Promise<void> {
+async function sendBuilt(client: KubeClient, built: Built, worker: number, o: RunSpecOptions): Promise<void> {
   try {
-    await client.transport.send(built.endpoint, built.path, o.tags, { ...built.send, dispatcher: client.transport.pool.forClient(worker), limited: true });
+    await client.send(built.request, o.tags, built.body, worker);
     built.after?.(true, undefined);
   } catch (e) {
     if (!(e instanceof K8sError)) throw e;
@@ -156,7 +122,7 @@ async function sendBuilt(client: K8sClient, built: Built, worker: number, o: Run
   }
 }
 
-async function runTimeSeries(client: K8sClient, spec: TimeSeriesSpec, o: RunSpecOptions): Promise<number> {
+async function runTimeSeries(client: KubeClient, spec: TimeSeriesSpec, o: RunSpecOptions): Promise<number> {
   const labels = { runId: o.runId, scenario: o.scenario };
   const stats = await replay(spec.buckets, {
     clients: spec.client,
@@ -171,7 +137,7 @@ async function runTimeSeries(client: K8sClient, spec: TimeSeriesSpec, o: RunSpec
   return stats.dispatched;
 }
 
-async function runWeighted(client: K8sClient, spec: WeightedSpec, o: RunSpecOptions): Promise<number> {
+async function runWeighted(client: KubeClient, spec: WeightedSpec, o: RunSpecOptions): Promise<number> {
   const builders = spec.requests.map((r) => builderFor(client, r, o));
   const shares = spec.requests.map((r) => r.shares);
   const sum = shares.reduce((a, b) => a + b, 0);
@@ -192,7 +158,7 @@ async function runWeighted(client: K8sClient, spec: WeightedSpec, o: RunSpecOpti
   o.signal.addEventListener("abort", onAbort, { once: true });
   const timer = spec.total <= 0 ? setTimeout(() => (stop = true), spec.duration * 1000) : undefined;
   let issued = 0;
-  const limiter = client.transport.limiter;
+  const limiter = client.limiter;
   const worker = async (i: number): Promise<void> => {
     for (;;) {
       if (stop || (spec.total > 0 && issued >= spec.total)) return;
@@ -217,22 +183,19 @@ async function runWeighted(client: K8sClient, spec: WeightedSpec, o: RunSpecOpti
 }
 
 /** Creates `<name>-0` … `<name>-<keySpaceSize-1>` for a put request (existing ones are fine); no samples. */
-async function prepareKeySpace(client: K8sClient, r: Extract<KperfRequest, { kind: "put" }>, o: RunSpecOptions): Promise<void> {
-  const ns = r.namespace !== "" ? `/namespaces/${encodeURIComponent(r.namespace)}` : "";
-  const info = infoOf(r.gvr, r.namespace !== "");
-  const path = `${info.basePath}${ns}/${r.gvr.resource}`;
+async function prepareKeySpace(client: KubeClient, r: Extract<KperfRequest, { kind: "put" }>, o: RunSpecOptions): Promise<void> {
+  const namespace = r.namespace !== "" ? r.namespace : undefined;
+  const info = knownResource(r.gvr, namespace !== undefined);
   o.log(`kperf: put: creating the key space first (${r.keySpaceSize} ${r.gvr.resource}, not measured)`);
-  for (let i = 0; i < r.keySpaceSize; i += 16) {
-    await Promise.all(
-      Array.from({ length: Math.min(16, r.keySpaceSize - i) }, async (_, j) => {
-        try {
-          await client.transport.internal("POST", path, { body: objectFor(r, `${r.name}-${i + j}`, r.valueSize, o), contentType: "application/json" });
-        } catch (e) {
-          if (!(e instanceof K8sError && e.status === 409)) throw e;
-        }
-      }),
-    );
-  }
+  const indexes = Array.from({ length: r.keySpaceSize }, (_, i) => i);
+  const errors = await runBounded(indexes, 16, async (i) => {
+    try {
+      await client.create(objectFor(r, `${r.name}-${i}`, r.valueSize, o), { resource: info, namespace, quiet: true });
+    } catch (e) {
+      if (!(e instanceof K8sError && e.status === 409)) throw e;
+    }
+  });
+  if (errors.length > 0) throw errors[0];
 }
 
 const KINDS_OF: Record<string, string> = { configmaps: "ConfigMap", secrets: "Secret" };
@@ -245,7 +208,7 @@ function randomValue(size: number): string {
 }
 
 /** A generated ConfigMap or Secret of `valueSize` bytes, labelled for cleanup. */
-function objectFor(r: { gvr: Gvr }, name: string, valueSize: number, o: RunSpecOptions): string {
+function objectFor(r: { gvr: Gvr }, name: string, valueSize: number, o: RunSpecOptions): KubeObject {
   const kind = KINDS_OF[r.gvr.resource];
   if (kind === undefined) throw new Error(`kperf: put and postDel generate configmaps or secrets only, not ${r.gvr.resource}`);
   const value = randomValue(valueSize);
@@ -256,84 +219,70 @@ function objectFor(r: { gvr: Gvr }, name: string, valueSize: number, o: RunSpecO
     data: { key: kind === "Secret" ? Buffer.from(value).toString("base64") : value },
   };
   addRunLabels(obj as { metadata?: { labels?: Record<string, string> } }, o.runId, o.scenario);
-  return JSON.stringify(obj);
+  return obj;
 }
 
-function builderFor(client: K8sClient, r: KperfRequest, o: RunSpecOptions): Builder {
-  const ns = "namespace" in r && r.namespace !== "" ? r.namespace : undefined;
-  const fixed = (c: Compiled, send: SendOptions = {}): Builder => {
-    const built: Built = { endpoint: c.endpoint, path: c.pathAndQuery, send };
+function builderFor(client: KubeClient, r: KperfRequest, o: RunSpecOptions): Builder {
+  const namespace = "namespace" in r && r.namespace !== "" ? r.namespace : undefined;
+  const infoOf = (gvr: Gvr): ResourceInfo => knownResource(gvr, namespace !== undefined);
+  const fixed = (request: Prepared): Builder => {
+    const built: Built = { request };
     return () => built;
   };
   switch (r.kind) {
     case "staleList":
-    case "quorumList": {
-      const q = new URLSearchParams();
-      if (r.selector) q.set("labelSelector", r.selector);
-      if (r.fieldSelector) q.set("fieldSelector", r.fieldSelector);
-      if (r.kind === "staleList") q.set("resourceVersion", "0");
-      if (r.limit > 0) q.set("limit", String(r.limit));
-      return fixed(client.compile("list", "GET", { info: infoOf(r.gvr, ns !== undefined), namespace: ns, name: undefined, subresource: undefined }, q.toString()));
-    }
-    case "watchList": {
-      const q = new URLSearchParams({ watch: "1", sendInitialEvents: "true", resourceVersionMatch: "NotOlderThan", allowWatchBookmarks: "true" });
-      if (r.selector) q.set("labelSelector", r.selector);
-      if (r.fieldSelector) q.set("fieldSelector", r.fieldSelector);
-      const c = client.compile("watchlist", "GET", { info: infoOf(r.gvr, ns !== undefined), namespace: ns, name: undefined, subresource: undefined }, q.toString(), "WATCHLIST");
-      return fixed(c, { until: '"k8s.io/initial-events-end":"true"' });
-    }
+    case "quorumList":
+      return fixed(
+        client.prepareList(infoOf(r.gvr), {
+          namespace,
+          labelSelector: r.selector,
+          fieldSelector: r.fieldSelector,
+          consistency: r.kind === "staleList" ? "stale" : undefined,
+          limit: r.limit > 0 ? r.limit : undefined,
+        }),
+      );
+    case "watchList":
+      return fixed(client.prepareWatchList(infoOf(r.gvr), { namespace, labelSelector: r.selector, fieldSelector: r.fieldSelector }));
     case "staleGet":
     case "quorumGet":
-      return fixed(client.compile("get", "GET", { info: infoOf(r.gvr, ns !== undefined), namespace: ns, name: r.name, subresource: undefined }, r.kind === "staleGet" ? "resourceVersion=0" : ""));
-    case "getPodLog": {
-      const q = new URLSearchParams();
-      if (r.container) q.set("container", r.container);
-      if (r.tailLines !== undefined) q.set("tailLines", String(r.tailLines));
-      if (r.limitBytes !== undefined) q.set("limitBytes", String(r.limitBytes));
-      const info = infoOf({ group: "", version: "v1", resource: "pods" }, true);
-      return fixed(client.compile("log", "GET", { info, namespace: r.namespace, name: r.name, subresource: "log" }, q.toString(), "POD_LOG"));
-    }
+      return fixed(client.prepareGet(infoOf(r.gvr), r.name, { namespace, consistency: r.kind === "staleGet" ? "stale" : undefined }));
+    case "getPodLog":
+      return fixed(client.preparePodLog(r.namespace, r.name, { container: r.container || undefined, tailLines: r.tailLines, limitBytes: r.limitBytes }));
     case "patch": {
-      const info = infoOf(r.gvr, ns !== undefined);
-      const contentType = PATCH_TYPES[r.patchType] ?? PATCH_TYPES.strategic!;
-      const proto = client.compile("patch", "PATCH", { info, namespace: ns, name: r.name, subresource: undefined }, "");
+      // kperf sends an unknown patch type as a strategic merge patch.
+      const proto = client.preparePatch(infoOf(r.gvr), r.name, { namespace, type: r.patchType in PATCH_TYPES ? r.patchType : "strategic" });
       const body = (): string => {
         if (r.body) return r.body;
         const value = randomValue(r.valueSize);
         return r.patchType === "json" ? JSON.stringify([{ op: "add", path: "/data/key", value }]) : JSON.stringify({ data: { key: value } });
       };
-      return () => {
-        const name = r.keySpaceSize > 0 ? `${r.name}-${randomInt(r.keySpaceSize)}` : r.name;
-        return { endpoint: proto.endpoint, path: client.path({ info, namespace: ns, name, subresource: undefined }), send: { body: body(), contentType } };
-      };
+      return () => ({ request: r.keySpaceSize > 0 ? client.rename(proto, `${r.name}-${randomInt(r.keySpaceSize)}`) : proto, body: body() });
     }
     case "put": {
       // PUT needs existing objects (ConfigMaps cannot be created by PUT): prepare() creates the key space first,
       // unmeasured, so every measured request is a PUT.
-      const info = infoOf(r.gvr, ns !== undefined);
-      const put = client.compile("update", "PUT", { info, namespace: ns, name: r.name, subresource: undefined }, "");
+      const put = client.prepareWrite("update", infoOf(r.gvr), { namespace, name: r.name });
       return () => {
         const name = `${r.name}-${randomInt(r.keySpaceSize)}`;
-        return { endpoint: put.endpoint, path: client.path({ info, namespace: ns, name, subresource: undefined }), send: { body: objectFor(r, name, r.valueSize, o), contentType: "application/json" } };
+        return { request: client.rename(put, name), body: JSON.stringify(objectFor(r, name, r.valueSize, o)) };
       };
     }
     case "postDel": {
       // Create, or with probability deleteRatio delete one of the objects created earlier (kperf's postDel).
-      const info = infoOf(r.gvr, ns !== undefined);
-      const post = client.compile("create", "POST", { info, namespace: ns, name: undefined, subresource: undefined }, "");
-      const del = client.compile("delete", "DELETE", { info, namespace: ns, name: "x", subresource: undefined }, "");
+      const info = infoOf(r.gvr);
+      const post = client.prepareWrite("create", info, { namespace });
+      const del = client.prepareDelete(info, "x", { namespace });
       const live: string[] = [];
       let counter = 0;
       return () => {
         if (live.length > 0 && Math.random() < r.deleteRatio) {
           const name = live.splice(randomInt(live.length), 1)[0]!;
-          return { endpoint: del.endpoint, path: client.path({ info, namespace: ns, name, subresource: undefined }), send: {} };
+          return { request: client.rename(del, name) };
         }
         const name = `kperf-${o.runId}-${counter++}`.toLowerCase();
         return {
-          endpoint: post.endpoint,
-          path: post.pathAndQuery,
-          send: { body: objectFor(r, name, r.payloadSize ?? 64, o), contentType: "application/json" },
+          request: post,
+          body: JSON.stringify(objectFor(r, name, r.payloadSize ?? 64, o)),
           after: (ok) => {
             if (ok) live.push(name);
           },

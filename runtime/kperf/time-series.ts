@@ -57,7 +57,7 @@ const HINTS: Record<string, string> = {
   startTime: "startTime belongs to the bucket, not to its requests",
 };
 
-/** Kubernetes names and namespaces as they may appear in a path (the rule K8sClient.path enforces when sending). */
+/** Kubernetes names and namespaces as they may appear in a path (the rule runtime/kube enforces when sending). */
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.:@]*[A-Za-z0-9])?$/;
 /** A group, version or resource: one path segment. */
 const SEGMENT = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;

@@ -16,7 +16,7 @@
 // check fails (exit 99 through `checks: rate==1`), a failed creation wait first deletes the iteration as the tool
 // did, and the remaining iterations do nothing.
 import path from "node:path";
-import { labelValue } from "../../stdlib/k8s/labels.ts";
+import { labelValue } from "../kube/labels.ts";
 import type { LegacyWorkloadFile } from "./workload-legacy.ts";
 import { CREATE_DEFAULT_VARS } from "./workload-template.ts";
 import { WORKLOAD_LABEL } from "./workload-label.ts";

@@ -3,7 +3,7 @@
 // starts half-way; and what it makes (kind, VMIs per object, namespace) is read from that sample.
 import path from "node:path";
 import { InvalidOptionsError } from "../errors.ts";
-import { renderTemplate } from "../../stdlib/k8s/template.ts";
+import { renderTemplate } from "../kube/template.ts";
 
 /** What a workload may create: the kinds loadgen/kubevirt follows. */
 export const WORKLOAD_KINDS: readonly string[] = ["VirtualMachineInstance", "VirtualMachine", "VirtualMachineInstanceReplicaSet", "VirtualMachinePool"];

@@ -24,7 +24,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { InvalidOptionsError } from "../errors.ts";
-import { labelValue } from "../../stdlib/k8s/labels.ts";
+import { labelValue } from "../kube/labels.ts";
 import { parseGoDuration } from "../metrics/go-duration.ts";
 import { WORKLOAD_LABEL } from "./workload-label.ts";
 import { WORKLOAD_ERROR_JS, writeWorkloadScript, type WorkloadScript } from "./workload-script.ts";

@@ -1,23 +1,28 @@
-// Host half of `loadgen/k8s`. Each distinct call shape (resource + options text) is compiled once into an endpoint and
-// a path; later calls with the same text skip option parsing, discovery and path building. Results cross back as a
-// number (bytes * 1000 + status) when the scenario did not ask for objects, else as one JSON text the shim parses.
+// Host half of `loadgen/k8s`: guest calls turned into calls of the run's Kubernetes client (runtime/kube). Each
+// distinct call shape (resource + options text) is prepared once; later calls with the same text skip option parsing,
+// discovery and request building. Results cross back as a number (bytes * 1000 + status) when the scenario did not
+// ask for objects, else as one JSON text the shim parses.
 import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExtension, VuContext } from "../host-module.ts";
 import type { TagSet } from "../../runtime/metrics/tags.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
-import { TagCache } from "../tag-cache.ts";
-import { scrapeRequestTotals, apiserverReport } from "./apiserver-metrics.ts";
-import { cleanupRun } from "./cleanup.ts";
-import { K8sClient, PATCH_TYPES, readListHead, type Compiled, type Target } from "./client.ts";
-import { registerK8sMetrics, type Reply, type SendOptions } from "./request.ts";
-import { clientError, K8sError } from "./errors.ts";
-import { runSelector, RUN_LABEL, SCENARIO_LABEL } from "./labels.ts";
-import { parseObjects, renderTemplate } from "./template.ts";
-import type { WatchStream } from "./watch.ts";
-import { runK8s, type RunK8s } from "./run-client.ts";
+import { scrapeRequestTotals, apiserverReport } from "../../runtime/kube/apiserver-metrics.ts";
+import { cleanupRun } from "../../runtime/kube/cleanup.ts";
+import type { KubeClient } from "../../runtime/kube/client.ts";
+import { registerK8sMetrics } from "../../runtime/kube/recorder.ts";
+import type { Prepared } from "../../runtime/kube/request-compiler.ts";
+import type { Reply } from "../../runtime/kube/transport.ts";
+import type { PreparedList } from "../../runtime/kube/verb-requests.ts";
+import { clientError, K8sError } from "../../runtime/kube/errors.ts";
+import { runSelector, RUN_LABEL, SCENARIO_LABEL } from "../../runtime/kube/labels.ts";
+import { objectMeta } from "../../runtime/kube/object-meta.ts";
+import { parseObjects, renderTemplate } from "../../runtime/kube/template.ts";
+import type { WatchStream } from "../../runtime/kube/watch.ts";
+import { sharedKubeClient, type SharedKubeClient } from "../shared-kube-client.ts";
 
-/** Calls compiled and cached per distinct argument text, up to this many (unique names per call stop being cached). */
+/** Calls prepared and cached per distinct argument text, up to this many (unique names per call stop being cached). */
 const CALL_CACHE_LIMIT = 20_000;
 
+/** The options object of every loadgen/k8s call, as the shim sends it (k8s.d.ts documents each). */
 interface CallOptions {
   namespace?: string;
   labelSelector?: string;
@@ -45,17 +50,12 @@ interface CallOptions {
   timeoutSeconds?: number;
 }
 
-/** A read or delete compiled from its arguments. */
-interface Prepared {
-  readonly verb: string;
-  readonly compiled: Compiled;
-  readonly keepBody: boolean;
-  readonly timeoutMs: number | undefined;
+/** A read or delete prepared from its arguments, with the tags its samples add to the VU's. */
+interface Call {
+  readonly request: Prepared;
+  /** Set for lists (paginated or not). */
+  readonly list: PreparedList | undefined;
   readonly tags: Record<string, string> | undefined;
-  /** For paginated lists: the endpoint of the pages after the first, and whether to follow them all. */
-  readonly pages?: { next: Compiled; all: boolean };
-  /** The send options of an unpaginated call, made once. */
-  readonly sendOptions: SendOptions;
 }
 
 /** `loadgen/k8s`: the Kubernetes API from scenarios, through one connection pool per run on the host. */
@@ -67,29 +67,28 @@ export const k8sModule: HostModule = {
 
 class K8sHost {
   readonly #run: RunContext;
-  readonly #shared: RunK8s;
-  readonly #calls = new Map<string, Prepared>();
+  readonly #shared: SharedKubeClient;
+  readonly #calls = new Map<string, Call>();
   readonly #watches = new Map<number, WatchStream>();
   #nextWatch = 1;
-  readonly #tagCache = new TagCache();
   readonly #errorMetric;
 
   constructor(run: RunContext) {
     this.#run = run;
-    this.#shared = runK8s(run);
+    this.#shared = sharedKubeClient(run);
     // Registered now (the client is made on first use) so thresholds on k8s metrics validate before the run starts.
     this.#errorMetric = registerK8sMetrics(run.metrics).errors;
   }
 
   /** The run's client (shared with modules built on loadgen/k8s), created on first use. */
-  client(): K8sClient | Promise<K8sClient> {
+  client(): KubeClient | Promise<KubeClient> {
     return this.#shared.client();
   }
 
   instance(): HostModuleInstance {
     const self = this;
     const run = this.#run;
-    const call = <A extends HostValue[]>(verb: string, fn: (c: K8sClient, vu: VuContext, ...args: A) => Promise<HostValue>) =>
+    const call = <A extends HostValue[]>(verb: string, fn: (c: KubeClient, vu: VuContext, ...args: A) => Promise<HostValue>) =>
       async (vu: VuContext, ...args: HostValue[]): Promise<HostValue> => {
         try {
           const c = self.#shared.current ?? (await self.client());
@@ -115,11 +114,11 @@ class K8sHost {
       },
       async: {
         "k8s.list"(vu: VuContext, resource: HostValue, opts: HostValue): Promise<HostValue> {
-          // The hot path: a call seen before, undecoded, unpaginated: straight to the transport, no async layers.
+          // The hot path: a call seen before, undecoded, unpaginated: straight to the client's send, no async layers.
           const c = self.#shared.current;
           const p = c === undefined ? undefined : self.#calls.get("list\u0000" + resource + "\u0000" + (opts ?? "{}"));
-          if (p !== undefined && p.pages === undefined && !p.keepBody) {
-            return c!.transport.send(p.compiled.endpoint, p.compiled.pathAndQuery, p.tags === undefined ? vu.tags : vu.tags.withAll(p.tags), p.sendOptions).then(encodeReply);
+          if (p !== undefined && p.list!.pages === undefined && !p.request.sendOptions.keepBody) {
+            return c!.send(p.request, p.tags === undefined ? vu.tags : vu.tags.withAll(p.tags)).then(encodeReply);
           }
           return listSlow(vu, resource, opts);
         },
@@ -141,7 +140,7 @@ class K8sHost {
           const w = self.#watches.get(Number(id));
           if (w !== undefined) {
             self.#watches.delete(Number(id));
-            self.#shared.current?.forgetWatch(w);
+            self.#shared.current?.closeWatch(w);
           }
           return undefined;
         },
@@ -166,185 +165,115 @@ class K8sHost {
     return tags === undefined ? vu.tags : vu.tags.withAll(tags);
   }
 
-  #cache(key: string, p: Prepared): Prepared {
+  #cache(key: string, p: Call): Call {
     if (this.#calls.size < CALL_CACHE_LIMIT) this.#calls.set(key, p);
     return p;
   }
 
   // ---- reads and deletes ----
 
-  async #list(c: K8sClient, vu: VuContext, resource: string, optsJson: string): Promise<HostValue> {
+  async #list(c: KubeClient, vu: VuContext, resource: string, optsJson: string): Promise<HostValue> {
     const key = "list\u0000" + resource + "\u0000" + optsJson;
     const p = this.#calls.get(key) ?? this.#cache(key, await this.#prepare(c, "list", resource, "", optsJson));
-    const base = p.tags === undefined ? vu.tags : vu.tags.withAll(p.tags);
-    const t = c.transport;
-    if (p.pages === undefined) {
-      const r = await t.send(p.compiled.endpoint, p.compiled.pathAndQuery, base, { keepBody: p.keepBody, timeoutMs: p.timeoutMs });
-      if (!p.keepBody) return r.bytes * 1000 + r.status;
+    const list = p.list!;
+    const base = this.#base(vu, p.tags);
+    const decode = list.sendOptions.keepBody === true;
+    if (list.pages === undefined) {
+      const r = await c.send(list, base);
+      if (!decode) return r.bytes * 1000 + r.status;
       return `{"status":${r.status},"bytes":${r.bytes},"pages":[${r.body}]}`;
     }
-    // Paginated: follow `continue` (all pages, or just this one).
-    const bodies: string[] = [];
-    let bytes = 0;
-    let status = 0;
-    let head = {} as ReturnType<typeof readListHead>;
-    let compiled = p.compiled;
-    let path = compiled.pathAndQuery;
-    for (let page = 0; ; page++) {
-      const r = await t.send(compiled.endpoint, path, base, { keepBody: true, timeoutMs: p.timeoutMs });
-      bytes += r.bytes;
-      status = r.status;
-      head = readListHead(r.body ?? "");
-      if (p.keepBody) bodies.push(r.body ?? "{}");
-      if (!p.pages.all || !head.continue) break;
-      compiled = p.pages.next;
-      path = p.pages.next.pathAndQuery.replace("continue=x", "continue=" + encodeURIComponent(head.continue));
-      if (page > 100_000) throw clientError("TooManyPages", "list: more than 100000 pages; is the server returning the same continue token?");
-    }
-    const meta = `"status":${status},"bytes":${bytes},"pageCount":${Math.max(1, bodies.length)},"resourceVersion":${JSON.stringify(head.resourceVersion ?? "")}${head.continue ? `,"continue":${JSON.stringify(head.continue)}` : ""}${head.remainingItemCount !== undefined ? `,"remainingItemCount":${head.remainingItemCount}` : ""}`;
-    return p.keepBody ? `{${meta},"pages":[${bodies.join(",")}]}` : `{${meta}}`;
+    // Paginated: the client follows `continue` (all pages, or just this one).
+    const r = await c.sendList(list, base);
+    const head = r.head;
+    const meta = `"status":${r.status},"bytes":${r.bytes},"pageCount":${Math.max(1, r.pages.length)},"resourceVersion":${JSON.stringify(head.resourceVersion ?? "")}${head.continue ? `,"continue":${JSON.stringify(head.continue)}` : ""}${head.remainingItemCount !== undefined ? `,"remainingItemCount":${head.remainingItemCount}` : ""}`;
+    return decode ? `{${meta},"pages":[${r.pages.join(",")}]}` : `{${meta}}`;
   }
 
-  async #read(c: K8sClient, vu: VuContext, verb: "get" | "delete" | "deletecollection", resource: string, name: string, optsJson: string): Promise<HostValue> {
+  async #read(c: KubeClient, vu: VuContext, verb: "get" | "delete" | "deletecollection", resource: string, name: string, optsJson: string): Promise<HostValue> {
     const key = verb + "\u0000" + resource + "\u0000" + name + "\u0000" + optsJson;
     const p = this.#calls.get(key) ?? this.#cache(key, await this.#prepare(c, verb, resource, name, optsJson));
-    const base = p.tags === undefined ? vu.tags : vu.tags.withAll(p.tags);
-    const r = await c.transport.send(p.compiled.endpoint, p.compiled.pathAndQuery, base, p.sendOptions);
-    if (!p.keepBody) return r.bytes * 1000 + r.status;
-    return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
+    return objectReply(await c.send(p.request, this.#base(vu, p.tags)), p.request.sendOptions.keepBody === true);
   }
 
-  /** Compiles a list, get, delete or deletecollection call. */
-  async #prepare(c: K8sClient, verb: string, resource: string, name: string, optsJson: string): Promise<Prepared> {
+  /** Prepares a list, get, delete or deletecollection call. */
+  async #prepare(c: KubeClient, verb: string, resource: string, name: string, optsJson: string): Promise<Call> {
     const o = parseOptions(optsJson);
     const info = await c.resolve(resource);
-    const q = new URLSearchParams();
-    let namespace: string | undefined;
-    if (verb === "list") namespace = info.namespaced ? o.namespace : undefined;
-    else namespace = c.namespaceFor(info, o.namespace);
-    if (verb === "get" || verb === "delete") {
-      if (!name) throw clientError("InvalidName", `${verb} ${resource}: a name is required`);
-    }
-    if (verb === "list" || verb === "deletecollection") {
-      if (o.labelSelector) q.set("labelSelector", o.labelSelector);
-      if (o.fieldSelector) q.set("fieldSelector", o.fieldSelector);
-    }
-    if (verb === "list" || verb === "get") {
-      const rv = o.resourceVersion ?? (o.consistency === "stale" ? "0" : undefined);
-      if (o.consistency !== undefined && o.consistency !== "stale" && o.consistency !== "quorum") {
-        throw clientError("InvalidOptions", `${verb}: consistency must be "stale" or "quorum", got ${JSON.stringify(o.consistency)}`);
+    if ((verb === "get" || verb === "delete") && !name) throw clientError("InvalidName", `${verb} ${resource}: a name is required`);
+    const shape = { decode: o.decode === true, timeoutMs: timeout(o) };
+    switch (verb) {
+      case "list": {
+        const list = c.prepareList(info, { ...shape, namespace: o.namespace, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, consistency: o.consistency, resourceVersion: o.resourceVersion, resourceVersionMatch: o.resourceVersionMatch, limit: o.limit, continue: o.continue, allPages: o.allPages });
+        return { request: list, list, tags: o.tags };
       }
-      if (rv !== undefined) q.set("resourceVersion", rv);
-      if (o.resourceVersionMatch) q.set("resourceVersionMatch", o.resourceVersionMatch);
+      case "get":
+        return { request: c.prepareGet(info, name, { ...shape, namespace: o.namespace, consistency: o.consistency, resourceVersion: o.resourceVersion, resourceVersionMatch: o.resourceVersionMatch, subresource: o.subresource }), list: undefined, tags: o.tags };
+      case "delete":
+        return { request: c.prepareDelete(info, name, { ...shape, ...deletion(o) }), list: undefined, tags: o.tags };
+      default:
+        return { request: c.prepareDeleteCollection(info, { ...shape, ...deletion(o), labelSelector: o.labelSelector, fieldSelector: o.fieldSelector }), list: undefined, tags: o.tags };
     }
-    if (verb === "delete" || verb === "deletecollection") {
-      if (o.gracePeriodSeconds !== undefined) q.set("gracePeriodSeconds", String(o.gracePeriodSeconds));
-      if (o.propagationPolicy) q.set("propagationPolicy", o.propagationPolicy);
-      if (o.dryRun) q.set("dryRun", "All");
-    }
-    let pages: Prepared["pages"];
-    if (verb === "list" && (o.limit !== undefined || o.allPages)) {
-      const limit = o.limit ?? 500;
-      if (!Number.isInteger(limit) || limit < 1) throw clientError("InvalidOptions", `list: limit must be a positive integer, got ${JSON.stringify(o.limit)}`);
-      q.set("limit", String(limit));
-      const first = new URLSearchParams(q);
-      if (o.continue) first.set("continue", o.continue);
-      const nextQ = new URLSearchParams(q);
-      nextQ.set("continue", "x");
-      const target: Target = { info, namespace, name: undefined, subresource: undefined };
-      const compiled = c.compile("list", "GET", target, first.toString());
-      pages = { next: c.compile("list", "GET", target, nextQ.toString()), all: o.allPages === true };
-      return { verb, compiled, keepBody: o.decode === true, timeoutMs: timeout(o), tags: o.tags, pages, sendOptions: {} };
-    }
-    const method = verb === "delete" || verb === "deletecollection" ? "DELETE" : "GET";
-    const target: Target = { info, namespace, name: name || undefined, subresource: verb === "get" ? o.subresource : undefined };
-    const compiled = c.compile(verb, method, target, q.toString());
-    const timeoutMs = timeout(o);
-    return { verb, compiled, keepBody: o.decode === true, timeoutMs, tags: o.tags, sendOptions: { keepBody: o.decode === true, timeoutMs } };
   }
 
   // ---- writes ----
 
-  async #write(c: K8sClient, vu: VuContext, verb: "create" | "update" | "apply", bodyText: string, optsJson: string): Promise<HostValue> {
+  async #write(c: KubeClient, vu: VuContext, verb: "create" | "update" | "apply", bodyText: string, optsJson: string): Promise<HostValue> {
     const o = parseOptions(optsJson);
     const objects = o.vars !== undefined ? renderTemplate(bodyText, this.#vars(vu, JSON.stringify(o.vars))) : parseBody(bodyText);
     if (objects.length !== 1) throw clientError("InvalidObject", `${verb}: expected one object, got ${objects.length} (call ${verb} once per document)`);
     const obj = objects[0]!;
-    const meta = c.prepareObject(obj, vu.scenario ?? vu.phase, true);
-    let info;
-    if (o.resource !== undefined) info = await c.resolve(o.resource);
-    else if (meta.apiVersion && meta.kind) info = await c.resolveKind(meta.apiVersion, meta.kind);
-    else throw clientError("InvalidObject", `malformed object: ${verb} needs apiVersion and kind in the object (or the resource option)`);
-    if (verb === "apply" && !(meta.apiVersion && meta.kind)) throw clientError("InvalidObject", "malformed object: server-side apply needs apiVersion and kind");
-    if (verb !== "create" && meta.name === undefined) throw clientError("InvalidObject", `malformed object: ${verb} needs metadata.name`);
-    if (verb === "create" && meta.name === undefined && (obj.metadata as { generateName?: unknown }).generateName === undefined) {
+    // Checked here rather than by the client, which also creates reviews (they have no name): a scenario's object
+    // without a name or generateName is a mistake.
+    const meta = objectMeta(obj);
+    if (verb === "create" && meta.name === undefined && !meta.hasGenerateName) {
       throw clientError("InvalidObject", "malformed object: create needs metadata.name or metadata.generateName");
     }
-    const namespace = c.namespaceFor(info, o.namespace ?? meta.namespace);
-    const q = new URLSearchParams();
-    if (o.dryRun) q.set("dryRun", "All");
-    let method: "POST" | "PUT" | "PATCH" = "POST";
-    let contentType = "application/json";
-    if (verb === "update") method = "PUT";
-    if (verb === "apply") {
-      method = "PATCH";
-      contentType = PATCH_TYPES.apply!;
-      q.set("fieldManager", o.fieldManager ?? "loadgen");
-      if (o.force) q.set("force", "true");
-    } else if (o.fieldManager) q.set("fieldManager", o.fieldManager);
-    const target: Target = { info, namespace, name: verb === "create" ? undefined : meta.name, subresource: verb === "update" ? o.subresource : undefined };
-    const compiled = c.compile(verb, method, target, q.toString());
-    const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#base(vu, o.tags), {
-      body: JSON.stringify(obj),
-      contentType,
-      keepBody: o.decode === true,
-      timeoutMs: timeout(o),
-    });
-    if (o.decode !== true) return r.bytes * 1000 + r.status;
-    return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
+    const r = await c[verb](obj, { ...this.#writeOptions(vu, o), resource: o.resource });
+    return objectReply(r, o.decode === true);
   }
 
-  async #patch(c: K8sClient, vu: VuContext, resource: string, name: string, patchText: string, optsJson: string): Promise<HostValue> {
+  async #patch(c: KubeClient, vu: VuContext, resource: string, name: string, patchText: string, optsJson: string): Promise<HostValue> {
     const o = parseOptions(optsJson);
-    const type = o.type ?? "merge";
-    const contentType = PATCH_TYPES[type];
-    if (contentType === undefined) throw clientError("InvalidOptions", `patch: type must be one of ${Object.keys(PATCH_TYPES).join(", ")}, got ${JSON.stringify(type)}`);
-    if (!name) throw clientError("InvalidName", `patch ${resource}: a name is required`);
-    const info = await c.resolve(resource);
-    let body = patchText;
-    if (type === "apply") {
+    let patch: string | Record<string, unknown> = patchText;
+    if (o.type === "apply") {
       const objects = parseBody(patchText);
       if (objects.length !== 1) throw clientError("InvalidObject", "patch: an apply patch is one object");
-      c.prepareObject(objects[0]!, vu.scenario ?? vu.phase, true);
-      body = JSON.stringify(objects[0]);
+      patch = objects[0]!;
     }
-    const q = new URLSearchParams();
-    if (type === "apply" || o.fieldManager) q.set("fieldManager", o.fieldManager ?? "loadgen");
-    if (o.force) q.set("force", "true");
-    if (o.dryRun) q.set("dryRun", "All");
-    const target: Target = { info, namespace: c.namespaceFor(info, o.namespace), name, subresource: o.subresource };
-    const compiled = c.compile("patch", "PATCH", target, q.toString());
-    const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#base(vu, o.tags), { body, contentType, keepBody: o.decode === true, timeoutMs: timeout(o) });
-    if (o.decode !== true) return r.bytes * 1000 + r.status;
-    return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
+    const r = await c.patch(resource, name, patch, { ...this.#writeOptions(vu, o), type: o.type });
+    return objectReply(r, o.decode === true);
+  }
+
+  /** What writes and patches share: where, how, and the run labels of the calling scenario. */
+  #writeOptions(vu: VuContext, o: CallOptions) {
+    return {
+      namespace: o.namespace,
+      subresource: o.subresource,
+      dryRun: o.dryRun,
+      fieldManager: o.fieldManager,
+      force: o.force,
+      decode: o.decode === true,
+      timeoutMs: timeout(o),
+      tags: this.#base(vu, o.tags),
+      scenario: vu.scenario ?? vu.phase,
+    };
   }
 
   // ---- watch ----
 
-  async #watchOpen(c: K8sClient, vu: VuContext, resource: string, optsJson: string): Promise<HostValue> {
+  async #watchOpen(c: KubeClient, vu: VuContext, resource: string, optsJson: string): Promise<HostValue> {
     const o = parseOptions(optsJson);
-    const info = await c.resolve(resource);
-    const q = new URLSearchParams();
-    if (o.labelSelector) q.set("labelSelector", o.labelSelector);
-    if (o.fieldSelector) q.set("fieldSelector", o.fieldSelector);
-    q.set("allowWatchBookmarks", "true");
-    if (o.sendInitialEvents) {
-      q.set("sendInitialEvents", "true");
-      q.set("resourceVersionMatch", "NotOlderThan");
-    }
-    if (o.timeoutSeconds !== undefined) q.set("timeoutSeconds", String(o.timeoutSeconds));
-    const target: Target = { info, namespace: info.namespaced ? o.namespace : undefined, name: undefined, subresource: undefined };
-    const w = c.openWatch(target, q.toString(), this.#base(vu, o.tags), o.bookmarks === true, o.resourceVersion ?? (o.sendInitialEvents ? "" : undefined));
+    const w = c.watch(await c.resolve(resource), {
+      namespace: o.namespace,
+      labelSelector: o.labelSelector,
+      fieldSelector: o.fieldSelector,
+      sendInitialEvents: o.sendInitialEvents,
+      timeoutSeconds: o.timeoutSeconds,
+      tags: this.#base(vu, o.tags),
+      bookmarks: o.bookmarks === true,
+      resourceVersion: o.resourceVersion ?? (o.sendInitialEvents ? "" : undefined),
+    });
     const id = this.#nextWatch++;
     this.#watches.set(id, w);
     return id;
@@ -356,7 +285,7 @@ class K8sHost {
     const c = this.#shared.current;
     if (c === undefined) return undefined;
     const before = await this.#shared.before;
-    const after = await scrapeRequestTotals(c.transport).catch(() => undefined);
+    const after = await scrapeRequestTotals(c).catch(() => undefined);
     if (before === undefined || after === undefined) return undefined;
     return apiserverReport(before, after);
   }
@@ -376,6 +305,17 @@ class K8sHost {
       await c.close();
     }
   }
+}
+
+/** The delete options of a call. */
+function deletion(o: CallOptions): { namespace?: string; gracePeriodSeconds?: number; propagationPolicy?: string; dryRun?: boolean } {
+  return { namespace: o.namespace, gracePeriodSeconds: o.gracePeriodSeconds, propagationPolicy: o.propagationPolicy, dryRun: o.dryRun };
+}
+
+/** A single-object reply: the number of encodeReply, or with `decode` one JSON text with the object as `body`. */
+function objectReply(r: Reply, decode: boolean): HostValue {
+  if (!decode) return r.bytes * 1000 + r.status;
+  return `{"status":${r.status},"bytes":${r.bytes},"body":${r.body || "null"}}`;
 }
 
 /** An undecoded reply as one number: bytes * 1000 + status (the shim splits it; no JSON either way). */

@@ -10,15 +10,17 @@ import type { TagSet } from "../../runtime/metrics/tags.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { stdlibPath } from "../stdlib-path.ts";
 import { TagCache } from "../tag-cache.ts";
-import { scrapeRequestTotals } from "../k8s/apiserver-metrics.ts";
-import type { K8sClient, Target } from "../k8s/client.ts";
-import type { ResourceInfo } from "../k8s/discovery.ts";
-import { clientError, K8sError } from "../k8s/errors.ts";
-import { addRunLabels, labelValue, runSelector, RUN_LABEL } from "../k8s/labels.ts";
-import { runK8s, type RunK8s } from "../k8s/run-client.ts";
-import { renderTemplate } from "../k8s/template.ts";
-import { PhaseTracker, reached, type VmiRecord } from "./phase-tracker.ts";
-import { buildReport, type KindCreations, type Timeouts } from "./sli-report.ts";
+import { scrapeRequestTotals } from "../../runtime/kube/apiserver-metrics.ts";
+import type { KubeClient } from "../../runtime/kube/client.ts";
+import type { ResourceInfo } from "../../runtime/kube/discovery.ts";
+import { clientError, K8sError } from "../../runtime/kube/errors.ts";
+import { addRunLabels, labelValue, runSelector, RUN_LABEL } from "../../runtime/kube/labels.ts";
+import { objectMeta } from "../../runtime/kube/object-meta.ts";
+import { sharedKubeClient, type SharedKubeClient } from "../shared-kube-client.ts";
+import { renderTemplate } from "../../runtime/kube/template.ts";
+import { runBounded } from "../../runtime/util/worker-pool.ts";
+import { PhaseTracker, reached, type VmiRecord } from "../../runtime/kubevirt/phase-tracker.ts";
+import { buildReport, type KindCreations, type Timeouts } from "../../runtime/kubevirt/sli-report.ts";
 
 /** Built-in templates: stdlib/kubevirt/templates/<name>.yaml. */
 let builtins: Map<string, string> | undefined;
@@ -85,7 +87,7 @@ interface Metrics {
 
 class KubevirtHost {
   readonly #run: RunContext;
-  readonly #shared: RunK8s;
+  readonly #shared: SharedKubeClient;
   readonly #m: Metrics;
   readonly #tagCache = new TagCache();
   #tracker: PhaseTracker | undefined;
@@ -99,7 +101,7 @@ class KubevirtHost {
 
   constructor(run: RunContext) {
     this.#run = run;
-    this.#shared = runK8s(run);
+    this.#shared = sharedKubeClient(run);
     const r = run.metrics;
     this.#m = {
       objectsCreated: r.register("objects_created", "counter"),
@@ -110,11 +112,11 @@ class KubevirtHost {
     };
   }
 
-  async #client(): Promise<K8sClient> {
+  async #client(): Promise<KubeClient> {
     return this.#shared.current ?? (await this.#shared.client());
   }
 
-  async #trackerFor(c: K8sClient): Promise<PhaseTracker> {
+  async #trackerFor(c: KubeClient): Promise<PhaseTracker> {
     this.#tracker ??= new PhaseTracker(
       c,
       this.#run.runId,
@@ -216,7 +218,8 @@ class KubevirtHost {
     if (o.name !== undefined) meta.name = o.name;
     if (o.namespace !== undefined) meta.namespace = o.namespace;
     const scenario = vu.scenario ?? vu.phase;
-    const p = c.prepareObject(obj, scenario, true);
+    const p = objectMeta(obj);
+    addRunLabels(obj, this.#run.runId, scenario);
     if (!p.apiVersion || !p.kind) throw clientError("InvalidObject", `${label}: the object needs apiVersion and kind`);
     if (kind !== undefined && p.kind !== kind) throw clientError("InvalidObject", `${label}: renders a ${p.kind}, not a ${kind}`);
     labelNested(obj, this.#run.runId, scenario, o.labels);
@@ -233,8 +236,6 @@ class KubevirtHost {
     const isVmi = p.kind === "VirtualMachineInstance";
     if (namespace !== undefined && p.kind in KIND_TEMPLATES) await (await this.#trackerFor(c)).ensure(namespace);
     this.#places.set(`${info.resource}.${info.group} ${namespace ?? ""}`, { info, namespace });
-    const target: Target = { info, namespace, name: undefined, subresource: undefined };
-    const compiled = c.compile("create", "POST", target, "");
     const stats = this.#created.get(p.kind) ?? { count: 0, errors: 0, firstSentMs: 0, lastDoneMs: 0 };
     this.#created.set(p.kind, stats);
     const sent = Date.now();
@@ -242,7 +243,7 @@ class KubevirtHost {
     if (isVmi && namespace !== undefined) this.#tracker!.expectCreate(namespace, name, sent);
     let status: number;
     try {
-      const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { body: JSON.stringify(obj), contentType: "application/json", timeoutMs: timeoutOf(o, undefined) });
+      const r = await c.create(obj, { resource: info, namespace, tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
       status = r.status;
     } catch (e) {
       stats.errors++;
@@ -259,12 +260,9 @@ class KubevirtHost {
 
   async #runStrategy(vu: VuContext, name: string, strategy: string, o: Opts): Promise<HostValue> {
     const c = await this.#client();
-    const info = await c.resolve("virtualmachines.kubevirt.io");
-    const target: Target = { info, namespace: c.namespaceFor(info, o.namespace), name, subresource: undefined };
-    const compiled = c.compile("patch", "PATCH", target, "");
     // runStrategy replaces the older spec.running; a VM may carry only one of them.
     const body = JSON.stringify({ spec: { runStrategy: strategy, running: null } });
-    const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { body, contentType: "application/merge-patch+json", timeoutMs: timeoutOf(o, undefined) });
+    const r = await c.patch("virtualmachines.kubevirt.io", name, body, { type: "merge", namespace: o.namespace, tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
     return r.status;
   }
 
@@ -274,8 +272,7 @@ class KubevirtHost {
     const info = await c.resolve("virtualmachineinstances.kubevirt.io");
     const namespace = c.namespaceFor(info, o.namespace)!;
     this.#tracker?.expectDelete(namespace, name, Date.now());
-    const compiled = c.compile("delete", "DELETE", { info, namespace, name, subresource: undefined }, "");
-    const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { timeoutMs: timeoutOf(o, undefined) });
+    const r = await c.delete(info, name, { namespace, tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
     return r.status;
   }
 
@@ -286,8 +283,7 @@ class KubevirtHost {
     const info = await c.resolve(kind);
     const namespace = c.namespaceFor(info, o.namespace);
     if (info.kind === "VirtualMachineInstance" && namespace !== undefined) this.#tracker?.expectDelete(namespace, name, Date.now());
-    const compiled = c.compile("delete", "DELETE", { info, namespace, name, subresource: undefined }, "");
-    const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { timeoutMs: timeoutOf(o, undefined) });
+    const r = await c.delete(info, name, { namespace, tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
     return r.status;
   }
 
@@ -299,30 +295,23 @@ class KubevirtHost {
     const items = await this.#list(c, vu, info, o.namespace, selector, o);
     const concurrency = Math.max(1, Math.min(o.concurrency ?? 20, 500));
     const base = this.#tags(vu, o);
+    const timeoutMs = timeoutOf(o, undefined);
     let deleted = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const it = items[next++]!;
-        if (info.kind === "VirtualMachineInstance" && it.namespace !== undefined) this.#tracker?.expectDelete(it.namespace, it.name, Date.now());
-        const compiled = c.compile("delete", "DELETE", { info, namespace: it.namespace, name: it.name, subresource: undefined }, "");
-        try {
-          await c.transport.send(compiled.endpoint, compiled.pathAndQuery, base, { timeoutMs: timeoutOf(o, undefined) });
-          deleted++;
-        } catch (e) {
-          if (!(e instanceof K8sError && e.status === 404)) throw e;
-        }
+    const errors = await runBounded(items, concurrency, async (it) => {
+      if (info.kind === "VirtualMachineInstance" && it.namespace !== undefined) this.#tracker?.expectDelete(it.namespace, it.name, Date.now());
+      try {
+        await c.delete(info, it.name, { namespace: it.namespace, tags: base, timeoutMs });
+        deleted++;
+      } catch (e) {
+        if (!(e instanceof K8sError && e.status === 404)) throw e;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    });
+    if (errors.length > 0) throw errors[0];
     return deleted;
   }
 
-  async #list(c: K8sClient, vu: VuContext, info: ResourceInfo, namespace: string | undefined, selector: string, o: Opts): Promise<Array<{ name: string; namespace: string | undefined }>> {
-    const target: Target = { info, namespace: info.namespaced ? namespace : undefined, name: undefined, subresource: undefined };
-    const compiled = c.compile("list", "GET", target, "labelSelector=" + encodeURIComponent(selector));
-    const r = await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { keepBody: true, timeoutMs: timeoutOf(o, undefined) });
-    const items = (JSON.parse(r.body ?? "{}") as { items?: Array<{ metadata?: { name?: string; namespace?: string } }> }).items ?? [];
+  async #list(c: KubeClient, vu: VuContext, info: ResourceInfo, namespace: string | undefined, selector: string, o: Opts): Promise<Array<{ name: string; namespace: string | undefined }>> {
+    const { items } = await c.listObjects(info, { namespace, labelSelector: selector, tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
     return items.flatMap((it) => (it.metadata?.name ? [{ name: it.metadata.name, namespace: info.namespaced ? it.metadata.namespace : undefined }] : []));
   }
 
@@ -408,10 +397,8 @@ class KubevirtHost {
     const info = await c.resolve("namespaces");
     const ns = name ?? `kubevirt-${labelValue(this.#run.runId).toLowerCase().slice(0, 40)}`;
     const obj: Record<string, unknown> = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { ...(o.labels ?? {}) } } };
-    c.prepareObject(obj, vu.scenario ?? vu.phase, true);
-    const compiled = c.compile("create", "POST", { info, namespace: undefined, name: undefined, subresource: undefined }, "");
     try {
-      await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { body: JSON.stringify(obj), contentType: "application/json", timeoutMs: timeoutOf(o, undefined) });
+      await c.create(obj, { resource: info, scenario: vu.scenario ?? vu.phase, tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
       this.#namespaces.add(ns);
     } catch (e) {
       if (!(e instanceof K8sError && e.status === 409)) throw e;
@@ -422,9 +409,8 @@ class KubevirtHost {
   async #deleteNamespace(vu: VuContext, name: string, o: Opts): Promise<HostValue> {
     const c = await this.#client();
     const info = await c.resolve("namespaces");
-    const compiled = c.compile("delete", "DELETE", { info, namespace: undefined, name, subresource: undefined }, "");
     try {
-      await c.transport.send(compiled.endpoint, compiled.pathAndQuery, this.#tags(vu, o), { timeoutMs: timeoutOf(o, undefined) });
+      await c.delete(info, name, { tags: this.#tags(vu, o), timeoutMs: timeoutOf(o, undefined) });
     } catch (e) {
       if (!(e instanceof K8sError && e.status === 404)) throw e;
     }
@@ -432,10 +418,9 @@ class KubevirtHost {
     if (o.wait === false) return true;
     const deadline = Date.now() + timeoutOf(o, 120_000)!;
     // Polled outside the request metrics: the final 404 is the answer awaited, not an error of the run.
-    const path = `/api/v1/namespaces/${name}`;
     for (;;) {
       try {
-        await c.transport.internal("GET", path);
+        await c.get(info, name, { quiet: true });
       } catch (e) {
         if (e instanceof K8sError && e.status === 404) return true;
         throw e;
@@ -451,7 +436,7 @@ class KubevirtHost {
     const c = this.#shared.current;
     if (c === undefined || (this.#created.size === 0 && this.#tracker === undefined)) return undefined;
     const before = await this.#shared.before;
-    const after = await scrapeRequestTotals(c.transport).catch(() => undefined);
+    const after = await scrapeRequestTotals(c).catch(() => undefined);
     const report = buildReport({
       created: this.#created,
       records: this.#tracker?.records.values() ?? [],
@@ -468,38 +453,32 @@ class KubevirtHost {
     return report;
   }
 
-  async #cleanup(c: K8sClient): Promise<void> {
-    const selector = encodeURIComponent(runSelector(this.#run.runId));
+  async #cleanup(c: KubeClient): Promise<void> {
+    const labelSelector = runSelector(this.#run.runId);
     const left: Array<{ info: ResourceInfo; namespace: string | undefined; name: string }> = [];
     // Owners first (pools, replica sets, VMs), then VMIs: deleting a VM takes its VMI with it.
     const order = ["VirtualMachinePool", "VirtualMachineInstanceReplicaSet", "VirtualMachine", "VirtualMachineInstance"];
     const places = [...this.#places.values()].sort((a, b) => order.indexOf(a.info.kind) - order.indexOf(b.info.kind));
     for (const p of places) {
-      const ns = p.namespace !== undefined ? `/namespaces/${p.namespace}` : "";
-      const r = await c.transport.internal("GET", `${p.info.basePath}${ns}/${p.info.resource}?labelSelector=${selector}`);
-      const items = (JSON.parse(r.body) as { items?: Array<{ metadata?: { name?: string } }> }).items ?? [];
+      const { items } = await c.listObjects(p.info, { namespace: p.namespace, labelSelector, quiet: true });
       for (const it of items) if (it.metadata?.name) left.push({ info: p.info, namespace: p.namespace, name: it.metadata.name });
     }
     if (left.length === 0 && this.#namespaces.size === 0) return;
     if (left.length > 0) this.#run.log(`loadgen/kubevirt: ${left.length} object(s) of run ${this.#run.runId} were left; deleting them`);
-    for (let i = 0; i < left.length; i += 20) {
-      await Promise.all(
-        left.slice(i, i + 20).map(async (o) => {
-          const ns = o.namespace !== undefined ? `/namespaces/${o.namespace}` : "";
-          await c.transport.internal("DELETE", `${o.info.basePath}${ns}/${o.info.resource}/${o.name}?propagationPolicy=Background`).catch((e) => {
-            if (!(e instanceof K8sError && e.status === 404)) throw e;
-          });
-        }),
-      );
-    }
-    for (const ns of this.#namespaces) await c.transport.internal("DELETE", `/api/v1/namespaces/${ns}`).catch(() => undefined);
+    const errors = await runBounded(left, 20, async (o) => {
+      await c.delete(o.info, o.name, { namespace: o.namespace, propagationPolicy: "Background", quiet: true }).catch((e: unknown) => {
+        if (!(e instanceof K8sError && e.status === 404)) throw e;
+      });
+    });
+    if (errors.length > 0) throw errors[0];
+    const namespaces = await c.resolve("namespaces");
+    for (const ns of this.#namespaces) await c.delete(namespaces, ns, { quiet: true }).catch(() => undefined);
     // Wait (bounded) until they are gone, so that "the run leaves nothing behind" holds when loadgen exits.
     const deadline = Date.now() + 120_000;
     for (const p of places) {
-      const ns = p.namespace !== undefined ? `/namespaces/${p.namespace}` : "";
       for (;;) {
-        const r = await c.transport.internal("GET", `${p.info.basePath}${ns}/${p.info.resource}?labelSelector=${selector}&limit=1`).catch(() => undefined);
-        const n = r === undefined ? 0 : ((JSON.parse(r.body) as { items?: unknown[] }).items ?? []).length;
+        const r = await c.listObjects(p.info, { namespace: p.namespace, labelSelector, limit: 1, quiet: true }).catch(() => undefined);
+        const n = r === undefined ? 0 : r.items.length;
         if (n === 0 || Date.now() > deadline) break;
         await new Promise((res) => setTimeout(res, 500));
       }

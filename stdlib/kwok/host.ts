@@ -3,11 +3,11 @@
 // calling VU's tags). Pool nodes get the run's labels too, so `loadgen cleanup --run <id>` finds what a run left.
 import type { HostModule, HostModuleInstance, HostValue, RunContext, SummaryExtension, VuContext } from "../host-module.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
-import { clientError } from "../k8s/errors.ts";
-import { addRunLabels } from "../k8s/labels.ts";
-import { runK8s } from "../k8s/run-client.ts";
-import { clientApi, type KubeApi } from "./api.ts";
-import { CONTROLLER_NAMESPACE, type ControllerMode } from "./controller-deploy.ts";
+import { clientError } from "../../runtime/kube/errors.ts";
+import { addRunLabels } from "../../runtime/kube/labels.ts";
+import { sharedKubeClient } from "../shared-kube-client.ts";
+import { clientApi, type KubeApi } from "../../runtime/kwok/kube-api.ts";
+import { CONTROLLER_NAMESPACE, type ControllerMode } from "../../runtime/kwok/controller-deploy.ts";
 import {
   addNodePool,
   DEFAULT_POOL,
@@ -18,8 +18,8 @@ import {
   NodePoolError,
   POOL_LABEL,
   type Taint,
-} from "./node-pool.ts";
-import { PodStartupTracker, type PodStartupStats } from "./pod-startup.ts";
+} from "../../runtime/kwok/node-pool.ts";
+import { PodStartupTracker, type PodStartupStats } from "../../runtime/kwok/pod-startup.ts";
 
 interface AddOptionsJson {
   nodes?: number;
@@ -86,7 +86,7 @@ class KwokHost {
   }
 
   async #api(vu: VuContext): Promise<KubeApi> {
-    const shared = runK8s(this.#run);
+    const shared = sharedKubeClient(this.#run);
     const client = shared.current ?? (await shared.client());
     return clientApi(client, vu.tags);
   }
@@ -105,7 +105,7 @@ class KwokHost {
           const api = await this.#api(vu);
           const scenario = vu.scenario ?? vu.phase;
           const r = await addNodePool(
-            { api: labelling(api, run.runId, scenario), log: run.log },
+            { api: labelling(api, run.runId, scenario), log: run.log, localCluster: () => run.localCluster() },
             {
               name: String(name),
               nodes: o.nodes as number,
@@ -122,7 +122,7 @@ class KwokHost {
         },
         "kwok.deleteNodePool": async (vu: VuContext, name: HostValue, optsJson: HostValue) => {
           const o = parse<{ wait?: boolean; timeout?: string | number }>(optsJson, "deleteNodePool");
-          const r = await deleteNodePool({ api: await this.#api(vu), log: run.log }, String(name), { wait: o.wait, timeoutMs: timeoutMs(o.timeout, 300_000, "deleteNodePool") });
+          const r = await deleteNodePool({ api: await this.#api(vu), log: run.log, localCluster: () => run.localCluster() }, String(name), { wait: o.wait, timeoutMs: timeoutMs(o.timeout, 300_000, "deleteNodePool") });
           this.#added.delete(String(name));
           return JSON.stringify({ ...r, elapsedMs: Math.round(r.elapsedMs) });
         },

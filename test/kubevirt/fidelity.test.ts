@@ -29,7 +29,7 @@
 // people's runs) use keeps its defaults and its kwok is not restarted under them.
 //
 // The per-VMI records are not in the summary, the samples (tagged by phase only) or handleSummary's data, so they are
-// read from the run's PhaseTracker itself (stdlib/kubevirt/phase-tracker.ts, in this process): its public `records`,
+// read from the run's PhaseTracker itself (runtime/kubevirt/phase-tracker.ts, in this process): its public `records`,
 // from the instance caught when the run first calls `ensure`.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -39,9 +39,9 @@ import { CustomObjectsApi, KubeConfig, Watch } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { clusterDown, clusterUp } from "../../runtime/cluster/local-cluster.ts";
-import { RUN_LABEL } from "../../stdlib/k8s/labels.ts";
-import { PhaseTracker, UP_PHASES, type VmiRecord } from "../../stdlib/kubevirt/phase-tracker.ts";
-import { quantile } from "../../stdlib/kubevirt/sli-report.ts";
+import { RUN_LABEL } from "../../runtime/kube/labels.ts";
+import { PhaseTracker, UP_PHASES, type VmiRecord } from "../../runtime/kubevirt/phase-tracker.ts";
+import { quantile } from "../../runtime/kubevirt/sli-report.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 import { errorsOf, failedChecks, report, runK8sScenario, trendCount } from "./helpers.ts";
 

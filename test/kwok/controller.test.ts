@@ -4,10 +4,10 @@
 // the delete of the last pool. The local cluster's own kwok keeps the nodes Ready meanwhile.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { K8sError } from "../../stdlib/k8s/errors.ts";
-import { R } from "../../stdlib/kwok/api.ts";
-import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, CONTROLLER_ROLE, detectController, STAGES_CONFIGMAP } from "../../stdlib/kwok/controller-deploy.ts";
-import { addNodePool, deleteNodePool, listNodePools } from "../../stdlib/kwok/node-pool.ts";
+import { K8sError } from "../../runtime/kube/errors.ts";
+import { R } from "../../runtime/kwok/kube-api.ts";
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, CONTROLLER_ROLE, detectController, STAGES_CONFIGMAP } from "../../runtime/kwok/controller-deploy.ts";
+import { addNodePool, deleteNodePool, listNodePools } from "../../runtime/kwok/node-pool.ts";
 import { poolContext, poolName, type TestPoolContext } from "./helpers.ts";
 
 let ctx: TestPoolContext;
@@ -64,7 +64,7 @@ test("--controller deploy makes the controller's objects; the next pool reuses t
   assert.ok(c.args.includes("--manage-nodes-with-label-selector=loadgen.io/nodepool"), c.args.join(" "));
   assert.is(dep.spec.template.spec.serviceAccountName, CONTROLLER_NAME);
   assert.equal(dep.spec.template.spec.volumes, [{ name: "stages", configMap: { name: STAGES_CONFIGMAP, defaultMode: 420 } }]);
-  assert.equal(await detectController(ctx.api), { kind: "loadgen", detail: `Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}` });
+  assert.equal(await detectController(ctx), { kind: "loadgen", detail: `Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}` });
 
   const second = await addNodePool(ctx, { name: b, nodes: 1, cpu: 4, memory: 8, maxPods: 20, labels: {}, taints: [] });
   assert.equal({ kind: second.controller.kind, deployed: second.controller.deployed }, { kind: "loadgen", deployed: false }, "found, not deployed twice");
@@ -79,7 +79,7 @@ test("--controller deploy makes the controller's objects; the next pool reuses t
   assert.ok(await gone("clusterrolebindings", CONTROLLER_ROLE));
   assert.ok(await gone("namespaces", CONTROLLER_NAMESPACE));
   assert.ok(await gone("deployments", CONTROLLER_NAME, CONTROLLER_NAMESPACE));
-  assert.is((await detectController(ctx.api)).kind, "local", "the local cluster's kwok is what remains");
+  assert.is((await detectController(ctx)).kind, "local", "the local cluster's kwok is what remains");
 });
 
 test("auto mode on the local cluster uses its kwok and deploys nothing", async () => {

@@ -7,8 +7,8 @@ import path from "node:path";
 import yaml from "js-yaml";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { R } from "../../stdlib/kwok/api.ts";
-import { addNodePool, deleteNodePool, listNodePools, POOL_LABEL, type NodePoolSpec } from "../../stdlib/kwok/node-pool.ts";
+import { R } from "../../runtime/kwok/kube-api.ts";
+import { addNodePool, deleteNodePool, listNodePools, POOL_LABEL, type NodePoolSpec } from "../../runtime/kwok/node-pool.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 import { runCli } from "../fixtures/run-scenario.ts";
 import { poolContext, poolName, rejects, type TestPoolContext } from "./helpers.ts";
@@ -75,7 +75,7 @@ test("a user who may read but not create nodes: add fails before making anything
   assert.is(err.code, "Forbidden");
   assert.is(err.status, 403);
   assert.match(err.message, `cannot add node pool "${name}": user "system:serviceaccount:${ns}:reader" may not create nodes`);
-  const left = await admin.api.list(R.nodes, { query: { labelSelector: `${POOL_LABEL}=${name}` } });
+  const left = await admin.api.list(R.nodes, { labelSelector: `${POOL_LABEL}=${name}` });
   assert.is(left.items.length, 0, "no node was made");
   assert.ok(Array.isArray(await listNodePools(reader)), "the reader may list pools");
 });
@@ -97,7 +97,7 @@ test("a pool the user may not delete stays whole; the CLI exits 1 with the messa
     const err = await rejects(deleteNodePool(await as("reader"), name));
     assert.is(err.code, "Forbidden");
     assert.match(err.message, `cannot delete node pool "${name}": forbidden for user "system:serviceaccount:${ns}:reader"`);
-    const left = await admin.api.list(R.nodes, { query: { labelSelector: `${POOL_LABEL}=${name}` } });
+    const left = await admin.api.list(R.nodes, { labelSelector: `${POOL_LABEL}=${name}` });
     assert.is(left.items.length, 3, "every node is still there");
 
     const cli = await runCli(["nodepool", "add", poolName("nprbac-cli"), "--nodes", "2", "--kubeconfig", kubeconfigs.reader!], { timeoutMs: 60_000 });

@@ -1,15 +1,13 @@
 // Helpers for the loadgen/kwok suite: a pool context on the local cluster (or another kubeconfig), built the way
 // `loadgen nodepool` builds it, and unique pool names so re-runs and parallel suites never collide.
 import { randomBytes } from "node:crypto";
-import { K8sClient } from "../../stdlib/k8s/client.ts";
-import { loadClusterAccess } from "../../stdlib/k8s/cluster-access.ts";
-import { DEFAULT_K8S_OPTIONS } from "../../stdlib/k8s/k8s-options.ts";
-import { clientApi } from "../../stdlib/kwok/api.ts";
-import { NodePoolError, type PoolContext } from "../../stdlib/kwok/node-pool.ts";
+import { localClusterInfo } from "../../runtime/execution/resolve-cluster-access.ts";
+import { KubeClient } from "../../runtime/kube/client.ts";
+import { loadClusterAccess } from "../../runtime/kube/cluster-access.ts";
+import { DEFAULT_K8S_OPTIONS } from "../../runtime/kube/k8s-options.ts";
+import { clientApi } from "../../runtime/kwok/kube-api.ts";
+import { NodePoolError, type PoolContext } from "../../runtime/kwok/node-pool.ts";
 import * as assert from "uvu/assert";
-import { MetricsEngine } from "../../runtime/metrics/engine.ts";
-import { MetricRegistry } from "../../runtime/metrics/metric.ts";
-import { TagRegistry } from "../../runtime/metrics/tags.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 
 export interface TestPoolContext extends PoolContext {
@@ -21,11 +19,9 @@ export interface TestPoolContext extends PoolContext {
 export async function poolContext(kubeconfig?: string): Promise<TestPoolContext> {
   const file = kubeconfig ?? (await useLocalCluster()).kubeconfig;
   const access = await loadClusterAccess({ kubeconfig: file }, () => Promise.reject(new Error("no fallback in tests")));
-  const registry = new MetricRegistry();
-  const engine = new MetricsEngine(registry, new TagRegistry());
-  const client = new K8sClient(access, DEFAULT_K8S_OPTIONS, registry, engine, "test");
+  const client = new KubeClient(access, DEFAULT_K8S_OPTIONS, { runId: "test" });
   const logs: string[] = [];
-  return { api: clientApi(client, engine.tags.empty), log: (l) => void logs.push(l), logs, close: () => client.close() };
+  return { api: clientApi(client, client.tags), log: (l) => void logs.push(l), localCluster: localClusterInfo, logs, close: () => client.close() };
 }
 
 /** A pool name no other test (or earlier run) uses. */

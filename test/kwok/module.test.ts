@@ -2,8 +2,8 @@
 // the pool and touches every running pod (more watch events), teardown removes it all. Each pod is measured once.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { R } from "../../stdlib/kwok/api.ts";
-import { deleteNodePool, POOL_LABEL } from "../../stdlib/kwok/node-pool.ts";
+import { R } from "../../runtime/kwok/kube-api.ts";
+import { deleteNodePool, POOL_LABEL } from "../../runtime/kwok/node-pool.ts";
 import { errorsOf, failedChecks, runK8sScenario } from "../k8s/helpers.ts";
 import { poolContext, poolName } from "./helpers.ts";
 
@@ -78,7 +78,7 @@ test("setup adds a pool, a Deployment's pods are each measured once, teardown de
     const ext = (run.result!.summary as unknown as { extensions?: Record<string, { data: { podStartup: Record<string, { running: number }> } }> }).extensions?.["loadgen/kwok"];
     assert.is(Object.values(ext?.data.podStartup ?? {})[0]?.running, 20, "the summary has the tracker's table");
     console.log("    " + run.logs.find((l) => l.includes("STATS")));
-    const left = await ctx.api.list(R.nodes, { query: { labelSelector: `${POOL_LABEL}=${pool}` } });
+    const left = await ctx.api.list(R.nodes, { labelSelector: `${POOL_LABEL}=${pool}` });
     assert.is(left.items.length, 0, "no node left");
     assert.ok(!run.logs.some((l) => l.includes("still there")), "no pool-left-behind warning");
   } finally {

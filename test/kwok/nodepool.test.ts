@@ -3,8 +3,8 @@
 // missing pool fails clearly, and a delete removes every node. The CLI is checked for the same through bin/loadgen.js.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { R } from "../../stdlib/kwok/api.ts";
-import { addNodePool, deleteNodePool, listNodePools, nodeObject, POOL_LABEL, type NodePoolSpec } from "../../stdlib/kwok/node-pool.ts";
+import { R } from "../../runtime/kwok/kube-api.ts";
+import { addNodePool, deleteNodePool, listNodePools, nodeObject, POOL_LABEL, type NodePoolSpec } from "../../runtime/kwok/node-pool.ts";
 import { useLocalCluster } from "../fixtures/local-cluster.ts";
 import { runCli } from "../fixtures/run-scenario.ts";
 import { poolContext, poolName, rejects, type TestPoolContext } from "./helpers.ts";
@@ -25,7 +25,7 @@ function spec(name: string, nodes: number, extra: Partial<NodePoolSpec> = {}): N
 }
 
 async function nodesOf(name: string): Promise<string[]> {
-  return (await ctx.api.list(R.nodes, { query: { labelSelector: `${POOL_LABEL}=${name}` } })).items.map((n) => n.metadata.name as string);
+  return (await ctx.api.list(R.nodes, { labelSelector: `${POOL_LABEL}=${name}` })).items.map((n) => n.metadata.name as string);
 }
 
 

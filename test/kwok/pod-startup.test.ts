@@ -3,8 +3,8 @@
 // counts like events, and Job pods that finish between two events still count as started.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { EventSource, KubeApi, Obj } from "../../stdlib/kwok/api.ts";
-import { percentiles, PodStartupTracker } from "../../stdlib/kwok/pod-startup.ts";
+import type { EventSource, KubeApi, Obj } from "../../runtime/kwok/kube-api.ts";
+import { percentiles, PodStartupTracker } from "../../runtime/kwok/pod-startup.ts";
 
 function pod(uid: string, createdAt: number, o: { node?: string; phase?: string; running?: boolean } = {}): Obj {
   return {

@@ -12,14 +12,14 @@
 //   phases, but creationTimestamp is always whole seconds).
 // A phase first learned from a relist (after a 410) or from an event that introduced several phases at once was seen
 // late: its watch value is an upper bound, and it is counted in `late`.
-import type { MetricsEngine } from "../../runtime/metrics/engine.ts";
-import type { Metric, MetricRegistry } from "../../runtime/metrics/metric.ts";
-import type { TagRegistry, TagSet } from "../../runtime/metrics/tags.ts";
-import type { K8sClient, Target } from "../k8s/client.ts";
-import type { ResourceInfo } from "../k8s/discovery.ts";
-import { K8sError } from "../k8s/errors.ts";
-import { runSelector } from "../k8s/labels.ts";
-import type { WatchStream } from "../k8s/watch.ts";
+import type { MetricsEngine } from "../metrics/engine.ts";
+import type { Metric, MetricRegistry } from "../metrics/metric.ts";
+import type { TagRegistry, TagSet } from "../metrics/tags.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { ResourceInfo } from "../kube/discovery.ts";
+import { K8sError } from "../kube/errors.ts";
+import { runSelector } from "../kube/labels.ts";
+import type { WatchStream } from "../kube/watch.ts";
 
 /** KubeVirt's VMI phases on the way up, in order. */
 export const UP_PHASES = ["Pending", "Scheduling", "Scheduled", "Running"] as const;
@@ -86,7 +86,7 @@ interface VmiObject {
 }
 
 export class PhaseTracker {
-  readonly #client: K8sClient;
+  readonly #client: KubeClient;
   readonly #engine: MetricsEngine;
   readonly #metrics: TrackerMetrics;
   readonly #tags: TagRegistry;
@@ -103,7 +103,7 @@ export class PhaseTracker {
   /** How the tracker's watches went, for the report and tests. */
   readonly stats = { events: 0, relists: 0, restarts: 0, duplicatesIgnored: 0, late: 0 };
 
-  constructor(client: K8sClient, runId: string, metrics: TrackerMetrics, engine: MetricsEngine, tags: TagRegistry, log: (line: string) => void) {
+  constructor(client: KubeClient, runId: string, metrics: TrackerMetrics, engine: MetricsEngine, tags: TagRegistry, log: (line: string) => void) {
     this.#client = client;
     this.#engine = engine;
     this.#metrics = metrics;
@@ -196,7 +196,7 @@ export class PhaseTracker {
     for (const ns of namespaces) {
       const w = this.#watches.get(ns)!;
       w.closed = true;
-      if (w.stream) this.#client.forgetWatch(w.stream);
+      if (w.stream) this.#client.closeWatch(w.stream);
       this.#watches.delete(ns);
     }
     await Promise.all(namespaces.map((ns) => this.ensure(ns)));
@@ -206,7 +206,7 @@ export class PhaseTracker {
     this.#closed = true;
     for (const w of this.#watches.values()) {
       w.closed = true;
-      if (w.stream) this.#client.forgetWatch(w.stream);
+      if (w.stream) this.#client.closeWatch(w.stream);
     }
     for (const waiter of [...this.#waiters]) waiter.resolve(true);
   }
@@ -222,15 +222,11 @@ export class PhaseTracker {
   async #start(namespace: string, w: NamespaceWatch): Promise<void> {
     const c = this.#client;
     const info = await this.#resource();
-    const target: Target = { info, namespace, name: undefined, subresource: undefined };
-    const query = "labelSelector=" + encodeURIComponent(this.#selector);
-    const list = c.compile("list", "GET", target, query);
-    const base = this.#tags.empty;
-    const r = await c.transport.send(list.endpoint, list.pathAndQuery, base, { keepBody: true });
-    const body = JSON.parse(r.body ?? "{}") as { metadata?: { resourceVersion?: string }; items?: VmiObject[] };
-    this.#relist(namespace, body.items ?? [], Date.now(), true);
+    const selection = { namespace, labelSelector: this.#selector, tags: this.#tags.empty };
+    const list = await c.listObjects(info, selection);
+    this.#relist(namespace, list.items as VmiObject[], Date.now(), true);
     if (w.closed || this.#closed) return;
-    w.stream = c.openWatch(target, query + "&allowWatchBookmarks=true", base, false, body.metadata?.resourceVersion);
+    w.stream = c.watch(info, { ...selection, resourceVersion: list.resourceVersion || undefined });
     void this.#loop(namespace, w, w.stream);
   }
 

@@ -3,10 +3,10 @@
 // already manages it (the local cluster's kwok process, a previous loadgen deployment, kwok's own kustomize install),
 // so two controllers never fight over one node. Removed when the last pool goes.
 import { readFileSync } from "node:fs";
-import { clusterStatus } from "../../runtime/cluster/local-cluster.ts";
-import { K8sError } from "../k8s/errors.ts";
-import { stdlibPath } from "../stdlib-path.ts";
-import { R, type KubeApi, type Obj } from "./api.ts";
+import type { LocalClusterInfo } from "../kube/cluster-access.ts";
+import { K8sError } from "../kube/errors.ts";
+import { packagePath } from "../util/package-path.ts";
+import { R, type KubeApi, type Obj } from "./kube-api.ts";
 
 export const CONTROLLER_NAMESPACE = "loadgen-kwok";
 export const CONTROLLER_NAME = "kwok-controller";
@@ -29,9 +29,16 @@ interface Ctx {
   readonly log?: (line: string) => void;
 }
 
+/** What the controller lookup needs: the cluster, and the local cluster's state (from the run or the CLI). */
+export interface ControllerLookup {
+  readonly api: KubeApi;
+  /** The local loadgen cluster when it runs; absent: this cluster is never taken for it. */
+  readonly localCluster?: () => Promise<LocalClusterInfo | undefined>;
+}
+
 /** The node and pod stages kwok plays (the same file the local cluster's kwok loads). */
 export function stagesYaml(): string {
-  return readFileSync(stdlibPath("../controlplane/manifests/stages/node-pod.yaml"), "utf8");
+  return readFileSync(packagePath("controlplane", "manifests", "stages", "node-pod.yaml"), "utf8");
 }
 
 /** The objects of loadgen's kwok controller, in creation order. */
@@ -121,15 +128,16 @@ function notFound(e: unknown): boolean {
 }
 
 /** Finds a kwok controller that already manages the cluster. */
-export async function detectController(api: KubeApi): Promise<{ kind: ControllerKind; detail: string }> {
+export async function detectController(ctx: ControllerLookup): Promise<{ kind: ControllerKind; detail: string }> {
+  const api = ctx.api;
   try {
     const d = await api.get(R.deployments, { namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME, quiet: true });
     if (d.metadata?.labels?.[MANAGED_BY] === "loadgen" && !d.metadata?.deletionTimestamp) return { kind: "loadgen", detail: `Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}` };
   } catch (e) {
     if (!notFound(e)) throw e;
   }
-  const local = await clusterStatus().catch(() => undefined);
-  if (local?.state === "running" && local.server === api.origin && local.components.some((c) => c.name === "kwok" && c.state === "running")) {
+  const local = await ctx.localCluster?.().catch(() => undefined);
+  if (local !== undefined && local.server === api.origin && local.running.includes("kwok")) {
     return { kind: "local", detail: `the local loadgen cluster's kwok (${local.server})` };
   }
   // kwok's own install (kustomize/kwok): a kwok-controller Deployment in kube-system.

@@ -8,8 +8,7 @@
 //               finished, as Job pods may between two events)             → pod_startup_seconds
 // Receive times are the host's clock and creationTimestamp the API server's: on a remote cluster clock skew adds to the
 // figures (the local cluster shares one clock).
-import type { EventSource, KubeApi, Obj } from "./api.ts";
-import { R } from "./api.ts";
+import { R, type EventSource, type KubeApi, type Obj } from "./kube-api.ts";
 
 export interface PodStartupOptions {
   /** Only pods in this namespace (default: all namespaces). */
@@ -114,10 +113,10 @@ export class PodStartupTracker {
   async start(): Promise<void> {
     this.#startedWall = Date.now();
     this.#startedMono = performance.now();
-    const query = { labelSelector: this.#o.labelSelector, fieldSelector: this.#o.fieldSelector };
-    const first = await this.#api.list(R.pods, { namespace: this.#o.namespace, query });
+    const pods = { namespace: this.#o.namespace, labelSelector: this.#o.labelSelector, fieldSelector: this.#o.fieldSelector };
+    const first = await this.#api.list(R.pods, pods);
     for (const p of first.items) if (p.metadata?.uid) this.#preexisting.add(p.metadata.uid);
-    this.#watch = this.#api.watch(R.pods, { namespace: this.#o.namespace, query }, first.resourceVersion);
+    this.#watch = this.#api.watch(R.pods, pods, first.resourceVersion);
     this.#loop = this.#run();
   }
 

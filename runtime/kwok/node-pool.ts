@@ -2,8 +2,10 @@
 // carries the pool label (`loadgen.io/nodepool=<name>`), kwok's annotation, a taint that keeps real workloads off, and
 // the pool's spec as an annotation, so `list` needs no other object and works for any user who may list nodes.
 // Shared by `loadgen nodepool` and `loadgen/kwok`.
-import { K8sError } from "../k8s/errors.ts";
-import { R, type KubeApi, type Obj } from "./api.ts";
+import type { LocalClusterInfo } from "../kube/cluster-access.ts";
+import { K8sError } from "../kube/errors.ts";
+import { runBounded } from "../util/worker-pool.ts";
+import { R, type KubeApi, type Obj } from "./kube-api.ts";
 import { deployController, detectController, removeController, type ControllerKind, type ControllerMode } from "./controller-deploy.ts";
 
 export const POOL_LABEL = "loadgen.io/nodepool";
@@ -70,6 +72,8 @@ export class NodePoolError extends Error {
 export interface PoolContext {
   readonly api: KubeApi;
   readonly log?: (line: string) => void;
+  /** The local loadgen cluster when it runs (its own kwok keeps nodes Ready there); from the run or the CLI. */
+  readonly localCluster?: () => Promise<LocalClusterInfo | undefined>;
 }
 
 export interface AddOptions {
@@ -291,33 +295,15 @@ async function checkNodePermissions(ctx: PoolContext, pool: string): Promise<voi
 /** Nodes of one pool, or of every pool (name undefined). */
 async function poolNodes(ctx: PoolContext, name: string | undefined): Promise<{ items: Obj[]; resourceVersion: string }> {
   try {
-    return await ctx.api.list(R.nodes, { query: { labelSelector: name === undefined ? POOL_LABEL : poolSelector(name) } });
+    return await ctx.api.list(R.nodes, { labelSelector: name === undefined ? POOL_LABEL : poolSelector(name) });
   } catch (e) {
     return forbidden(ctx, e, name === undefined ? "cannot list node pools" : `cannot read node pool "${name}"`);
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; stops starting new ones after the first failure. */
-async function bounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<unknown[]> {
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && errors.length === 0) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return errors;
-}
-
 /** Deletes nodes by name, ignoring those already gone. @throws the first other failure. */
 async function deleteNodes(ctx: PoolContext, names: readonly string[]): Promise<void> {
-  const errors = await bounded(names, 32, async (name) => {
+  const errors = await runBounded(names, 32, async (name) => {
     try {
       await ctx.api.delete(R.nodes, { name });
     } catch (e) {
@@ -335,7 +321,7 @@ async function deleteNodes(ctx: PoolContext, names: readonly string[]): Promise<
  */
 export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOptions = {}): Promise<AddResult> {
   validateSpec(spec);
-  const existing = await ctx.api.list(R.nodes, { query: { labelSelector: poolSelector(spec.name) } }).catch((e) => forbidden(ctx, e, `cannot add node pool "${spec.name}"`));
+  const existing = await ctx.api.list(R.nodes, { labelSelector: poolSelector(spec.name) }).catch((e) => forbidden(ctx, e, `cannot add node pool "${spec.name}"`));
   if (existing.items.length > 0) {
     throw new NodePoolError(
       `node pool "${spec.name}" already exists (${existing.items.length} node(s)); delete it first with \`loadgen nodepool delete ${spec.name}\``,
@@ -346,7 +332,7 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
   await checkNodePermissions(ctx, spec.name);
 
   const mode = o.controller ?? "auto";
-  const found = await detectController(ctx.api);
+  const found = await detectController(ctx);
   let controller = { kind: found.kind, deployed: false, detail: found.detail };
   if ((mode === "deploy" && found.kind !== "loadgen") || (mode === "auto" && found.kind === "none")) {
     say(ctx, `no kwok controller manages this cluster (${found.detail}): deploying one`);
@@ -370,7 +356,7 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
   };
 
   const indexes = Array.from({ length: spec.nodes }, (_, i) => i);
-  const errors = await bounded(indexes, Math.max(1, o.concurrency ?? 32), async (i) => {
+  const errors = await runBounded(indexes, Math.max(1, o.concurrency ?? 32), async (i) => {
     const name = nodeName(spec.name, i);
     try {
       made.add(name); // before the call: a timed-out create may still have made it
@@ -414,42 +400,31 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
  * @throws {NodePoolError} code Timeout saying how many were Ready.
  */
 export async function waitReady(ctx: PoolContext, name: string, want: number, timeoutMs: number): Promise<{ conditionAt: number; schedulableAt: number }> {
-  const deadline = Date.now() + timeoutMs;
-  const condition = new Set<string>();
-  const ready = new Set<string>();
+  let condition = 0;
+  let ready = 0;
   let conditionAt = 0;
-  const see = (n: Obj, deleted: boolean) => {
-    const node = n.metadata?.name as string;
-    if (!deleted && readyCondition(n)) condition.add(node);
-    else condition.delete(node);
-    if (!deleted && isReady(n)) ready.add(node);
-    else ready.delete(node);
-    if (conditionAt === 0 && condition.size >= want) conditionAt = performance.now();
-  };
-  const first = await poolNodes(ctx, name);
-  for (const n of first.items) see(n, false);
-  if (ready.size >= want) return { conditionAt, schedulableAt: performance.now() };
-  const w = ctx.api.watch(R.nodes, { query: { labelSelector: poolSelector(name) } }, first.resourceVersion);
-  try {
-    while (ready.size < want) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new NodePoolError(
-          `node pool "${name}": ${ready.size} of ${want} node(s) Ready and schedulable (${condition.size} with the Ready condition) after ${Math.round(timeoutMs / 1000)}s; ` +
-            "is a kwok controller running (`loadgen nodepool add` deploys one with --controller deploy)?",
-          "Timeout",
-        );
-      }
-      for (const ev of await w.next(Math.min(left, 1000))) {
-        if (ev.type === "RELIST") {
-          condition.clear();
-          ready.clear();
-          for (const n of (ev.object.items ?? []) as Obj[]) see(n, false);
-        } else if (ev.type === "ADDED" || ev.type === "MODIFIED" || ev.type === "DELETED") see(ev.object, ev.type === "DELETED");
-      }
+  const count = (nodes: ReadonlyMap<string, Obj>): boolean => {
+    condition = 0;
+    ready = 0;
+    for (const n of nodes.values()) {
+      if (readyCondition(n)) condition++;
+      if (isReady(n)) ready++;
     }
-  } finally {
-    w.close();
+    if (conditionAt === 0 && condition >= want) conditionAt = performance.now();
+    return ready >= want;
+  };
+  let met: boolean;
+  try {
+    met = await ctx.api.waitFor(R.nodes, { labelSelector: poolSelector(name) }, timeoutMs, count);
+  } catch (e) {
+    return forbidden(ctx, e, `cannot read node pool "${name}"`);
+  }
+  if (!met) {
+    throw new NodePoolError(
+      `node pool "${name}": ${ready} of ${want} node(s) Ready and schedulable (${condition} with the Ready condition) after ${Math.round(timeoutMs / 1000)}s; ` +
+        "is a kwok controller running (`loadgen nodepool add` deploys one with --controller deploy)?",
+      "Timeout",
+    );
   }
   return { conditionAt: conditionAt || performance.now(), schedulableAt: performance.now() };
 }
@@ -513,7 +488,7 @@ export async function deleteNodePool(ctx: PoolContext, name: string, o: { wait?:
     throw new NodePoolError(`node pool "${name}" not found (pools: ${pools.length ? pools.join(", ") : "none"})`, "NotFound", 404);
   }
   try {
-    await ctx.api.deleteCollection(R.nodes, { query: { labelSelector: poolSelector(name) } });
+    await ctx.api.deleteCollection(R.nodes, { labelSelector: poolSelector(name) });
   } catch (e) {
     if (!(e instanceof K8sError && (e.status === 403 || e.status === 405))) throw e;
     // No deletecollection permission: delete them one by one (which fails clearly if delete is not allowed either).
@@ -535,7 +510,7 @@ export async function deleteNodePool(ctx: PoolContext, name: string, o: { wait?:
   let controllerRemoved = false;
   const others = await poolNodes(ctx, undefined);
   if (others.items.every((n) => n.metadata?.labels?.[POOL_LABEL] === name)) {
-    const found = await detectController(ctx.api);
+    const found = await detectController(ctx);
     if (found.kind === "loadgen") {
       say(ctx, "that was the last node pool: removing the kwok controller loadgen deployed");
       await removeController(ctx);

@@ -1,18 +1,7 @@
 // Errors of loadgen/k8s as a scenario sees them: one class with `status` (HTTP status, 0 when no response came) and
 // `code` (the Status reason such as NotFound or Forbidden, or a transport code such as Connection or Timeout), and the
-// classification kperf uses for its errorStats: http/<code>, http2-protocol/<code>, connection/<code>, timeout, unknown/<message>.
-
-/** The `kind` tag of k8s_request_errors. */
-export type ErrorKind = "http" | "http2" | "connection" | "timeout" | "unknown";
-
-/** A failure, classified. `key` is kperf's errorStats key. */
-export interface ErrorClass {
-  readonly kind: ErrorKind;
-  readonly key: string;
-  /** The guest-visible `code`. */
-  readonly code: string;
-  readonly message: string;
-}
+// classification of runtime/http/error-class.ts (kperf's errorStats keys).
+import type { ErrorClass } from "../http/error-class.ts";
 
 /** A failed Kubernetes API call; crosses into the guest with name, message, code and status. */
 export class K8sError extends Error {
@@ -65,26 +54,6 @@ const REASONS: Record<number, string> = {
   503: "ServiceUnavailable",
   504: "Timeout",
 };
-
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNABORTED",
-  "UND_ERR_SOCKET", "UND_ERR_CLOSED", "UND_ERR_DESTROYED", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_INFO",
-]);
-
-/** Classifies a transport failure (no HTTP status) the way kperf does: HTTP/2 protocol, connection, timeout, unknown. */
-export function classifyError(err: Error): ErrorClass {
-  const code = String((err as { code?: unknown }).code ?? (err.cause as { code?: unknown } | undefined)?.code ?? "");
-  const message = err.message || String(err);
-  if (TIMEOUT_CODES.has(code)) return { kind: "timeout", key: "timeout", code: "Timeout", message: `timed out (${code})` };
-  if (code.startsWith("ERR_HTTP2") || /http2|GOAWAY|RST_STREAM/i.test(message)) {
-    return { kind: "http2", key: `http2-protocol/${code || "error"}`, code: "HTTP2", message: `HTTP/2 error: ${message}` };
-  }
-  if (CONNECTION_CODES.has(code) || code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return { kind: "connection", key: `connection/${code}`, code: "Connection", message: `connection failed: ${code}: ${message}` };
-  }
-  return { kind: "unknown", key: `unknown/${code || message.slice(0, 60)}`, code: "Unknown", message };
-}
 
 /** A problem found before any request was sent (unknown resource, malformed object, bad option). */
 export function clientError(code: string, message: string): K8sError {

@@ -3,9 +3,11 @@
 // 410 Gone (as an HTTP status or an ERROR event) makes it list again and carry on from the list's resourceVersion,
 // handing the scenario one RELIST event with the fresh list.
 import type { Dispatcher } from "undici";
-import type { TagSet } from "../../runtime/metrics/tags.ts";
-import { classifyError, httpErrorFromStatus, K8sError, type ErrorClass } from "./errors.ts";
-import type { Endpoint, Transport } from "./request.ts";
+import type { TagSet } from "../metrics/tags.ts";
+import { classifyError, statusClass, type ErrorClass } from "../http/error-class.ts";
+import type { Endpoint } from "./endpoint.ts";
+import { httpErrorFromStatus, K8sError } from "./errors.ts";
+import type { SendOptions, Transport } from "./transport.ts";
 
 /** What a watch needs to (re)open its stream and to relist. */
 export interface WatchTarget {
@@ -23,6 +25,8 @@ export interface WatchTarget {
 /** The queue beyond which the stream is paused until the scenario catches up. */
 const HIGH_WATER = 10_000;
 const MAX_BACKOFF_MS = 5_000;
+/** How a relist is sent: its body kept (it is the list), past the rate limiter (the watch's own recovery, no scenario request to pace). */
+const RELIST_SEND: SendOptions = Object.freeze({ keepBody: true });
 /** HTTP statuses after which reopening cannot help. */
 const PERMANENT = new Set([400, 401, 403, 404, 405, 406, 415, 422]);
 
@@ -146,7 +150,7 @@ export class WatchStream {
   async #relist(): Promise<void> {
     const t = this.#target;
     const query = t.query.replace(/(^|&)(allowWatchBookmarks|sendInitialEvents|resourceVersionMatch)=[^&]*/g, "").replace(/^&/, "");
-    const reply = await this.#t.send(t.listEndpoint, t.path + (query ? "?" + query : ""), this.#tags, { keepBody: true, limited: true });
+    const reply = await this.#t.send(t.listEndpoint, t.path + (query ? "?" + query : ""), this.#tags, RELIST_SEND, undefined, undefined, true);
     const body = reply.body ?? "{}";
     const rv = (JSON.parse(body) as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
     this.stats.resourceVersion = rv;
@@ -161,7 +165,7 @@ export class WatchStream {
       this.#eventTags.set(type, tags);
     }
     this.stats.events++;
-    this.#t.engine.add(this.#t.metrics.watchEvents, tags, 1);
+    this.#t.recorder.watchEvent(tags);
   }
 
   /** One watch request, until it ends: "ended" (closed by the server), "gone" (410), "failed" (transport), or an HTTP error. */
@@ -170,8 +174,8 @@ export class WatchStream {
     const rv = this.stats.resourceVersion;
     const path = `${t.path}?watch=1${t.query ? "&" + t.query : ""}${rv !== undefined ? `&resourceVersion=${encodeURIComponent(rv)}` : ""}`;
     const transport = this.#t;
-    const auth = transport.access.cachedHeaders() ?? (await transport.access.headers());
-    const headers = transport.headers(auth, "application/json", undefined);
+    const headers = await transport.headers("application/json", undefined);
+    const recorder = transport.recorder;
     const started = performance.now();
     return new Promise((resolve) => {
       let status = 0;
@@ -188,12 +192,12 @@ export class WatchStream {
           resumeStream = resume;
           status = code;
           const ok = code < 400;
-          transport.record(t.watchEndpoint, this.#tags, code, performance.now() - started, 0, ok ? undefined : { kind: "http", key: `http/${code}`, code: "", message: "" });
+          recorder.request(t.watchEndpoint, this.#tags, code, performance.now() - started, 0, ok ? undefined : statusClass(code));
           if (ok) this.#backoffMs = 0;
           return true;
         },
         onData: (chunk) => {
-          transport.countBytes(t.watchEndpoint, this.#tags, status, chunk.length);
+          recorder.streamBytes(t.watchEndpoint, this.#tags, status, chunk.length);
           if (status >= 400) {
             errorBody += chunk.toString("utf8");
             return true;
@@ -229,16 +233,12 @@ export class WatchStream {
           if (gone) return resolve("gone");
           if (this.#closed) return resolve("ended");
           const cls: ErrorClass = classifyError(err);
-          if (status === 0) transport.record(t.watchEndpoint, this.#tags, 0, performance.now() - started, 0, cls);
-          else transport.recordError(t.watchEndpoint, this.#tags, status, cls);
+          if (status === 0) recorder.request(t.watchEndpoint, this.#tags, 0, performance.now() - started, 0, cls);
+          else recorder.streamError(t.watchEndpoint, this.#tags, status, cls);
           resolve("failed");
         },
       };
-      try {
-        transport.pool.next().dispatch({ path, method: "GET", headers, headersTimeout: transport.options.timeoutMs, bodyTimeout: 0 }, handler);
-      } catch (e) {
-        handler.onError!(e as Error);
-      }
+      transport.http.stream(path, headers, handler);
     });
   }
 

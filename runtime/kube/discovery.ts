@@ -191,3 +191,21 @@ function matchesName(r: ResourceInfo, name: string): boolean {
   const n = name.toLowerCase();
   return r.resource === n || r.singular === n || r.kind.toLowerCase() === n || r.shortNames.includes(n);
 }
+
+/**
+ * A resource known without asking discovery (a built-in, or kperf's group/version/resource, from which kperf builds
+ * its URLs alone): only what a request path needs is filled in.
+ */
+export function knownResource(gvr: { readonly group: string; readonly version: string; readonly resource: string }, namespaced: boolean, kind = ""): ResourceInfo {
+  return {
+    group: gvr.group,
+    version: gvr.version,
+    resource: gvr.resource,
+    kind,
+    singular: kind.toLowerCase(),
+    shortNames: [],
+    namespaced,
+    verbs: [],
+    basePath: gvr.group === "" ? `/api/${gvr.version}` : `/apis/${gvr.group}/${gvr.version}`,
+  };
+}

@@ -1,8 +1,8 @@
 // The API server's own view of a run: apiserver_request_total from its /metrics, read before the first request and
 // after the last, as deltas by verb (the REST verbs: CREATE, LIST, GET, PATCH, UPDATE, DELETE, WATCH, ...). The counts
 // include every client of the server (controllers too), which is the point: it is what the server saw.
-import type { SummaryExtension } from "../host-module.ts";
-import type { Transport } from "./request.ts";
+import type { SummaryTableData } from "../output/summary/build-summary.ts";
+import type { KubeClient } from "./client.ts";
 
 /** Counts by verb and by "verb resource". */
 export interface RequestTotals {
@@ -34,13 +34,19 @@ export function parseRequestTotals(text: string): RequestTotals {
 }
 
 /** Reads the totals now. @throws {K8sError} when /metrics cannot be read (e.g. 403 for a user without the nonResourceURL). */
-export async function scrapeRequestTotals(t: Transport): Promise<RequestTotals> {
-  const r = await t.internal("GET", "/metrics", { accept: "text/plain" });
+export async function scrapeRequestTotals(c: KubeClient): Promise<RequestTotals> {
+  const r = await c.transport.internal("GET", "/metrics", { accept: "text/plain" });
   return parseRequestTotals(r.body);
 }
 
 /** The summary section: requests the server counted during the run, by verb, and the busiest verb/resource pairs. */
-export function apiserverReport(before: RequestTotals, after: RequestTotals): SummaryExtension {
+/** The API server's section of a run's summary (`extensions["loadgen/k8s"]`). */
+export interface ApiserverReport {
+  readonly data: { readonly apiserver: { readonly metric: string; readonly byVerb: Record<string, number>; readonly byVerbResource: Record<string, number> } };
+  readonly tables: readonly SummaryTableData[];
+}
+
+export function apiserverReport(before: RequestTotals, after: RequestTotals): ApiserverReport {
   const delta = (a: Map<string, number>, b: Map<string, number>) => {
     const out: Record<string, number> = {};
     for (const [k, v] of b) {

@@ -1,7 +1,8 @@
 // Deletes what runs created: every listable, deletable resource is listed with the run's label selector (or any
 // loadgen.io/run label for --all), each object found is deleted (namespaces last), and then the lists are repeated until
 // they come back empty or the wait times out.
-import type { K8sClient } from "./client.ts";
+import { runBounded } from "../util/worker-pool.ts";
+import type { KubeClient } from "./client.ts";
 import type { ResourceInfo } from "./discovery.ts";
 import { K8sError } from "./errors.ts";
 import { runSelector } from "./labels.ts";
@@ -32,15 +33,14 @@ interface Found {
 const PARALLEL = 16;
 
 /** Finds the labelled objects of every resource type. */
-export async function findLabelled(c: K8sClient, runId: string | undefined): Promise<Found[]> {
+export async function findLabelled(c: KubeClient, runId: string | undefined): Promise<Found[]> {
   const discovery = await c.discovery();
-  const selector = encodeURIComponent(runSelector(runId));
+  const labelSelector = runSelector(runId);
   const resources = discovery.preferred().filter((r) => r.verbs.includes("list") && r.verbs.includes("delete"));
   const lists = await Promise.all(
     resources.map(async (info) => {
       try {
-        const r = await c.transport.internal("GET", `${info.basePath}/${info.resource}?labelSelector=${selector}`);
-        const items = (JSON.parse(r.body) as { items?: Array<{ metadata?: { name?: string; namespace?: string } }> }).items ?? [];
+        const { items } = await c.listObjects(info, { labelSelector, quiet: true });
         return items.flatMap((it) => (it.metadata?.name ? [{ info, namespace: info.namespaced ? it.metadata.namespace : undefined, name: it.metadata.name }] : []));
       } catch (e) {
         // A resource this user may not list, or an aggregated API that is down: not ours to clean.
@@ -56,28 +56,24 @@ export async function findLabelled(c: K8sClient, runId: string | undefined): Pro
  * Deletes the objects of one run (or of all runs) and waits until they are gone.
  * @throws {K8sError} when listing or deleting fails for another reason than "already gone" or "not allowed to list".
  */
-export async function cleanupRun(c: K8sClient, o: CleanupOptions): Promise<CleanupResult> {
+export async function cleanupRun(c: KubeClient, o: CleanupOptions): Promise<CleanupResult> {
   const log = o.log ?? (() => {});
   const found = await findLabelled(c, o.runId);
   const byResource: Record<string, number> = {};
   // Namespaces last: their contents go with them, and deleting those first keeps the per-object counts honest.
   const ordered = [...found.filter((f) => f.info.resource !== "namespaces"), ...found.filter((f) => f.info.resource === "namespaces")];
   let deleted = 0;
-  for (let i = 0; i < ordered.length; i += PARALLEL) {
-    await Promise.all(
-      ordered.slice(i, i + PARALLEL).map(async (f) => {
-        const ns = f.namespace !== undefined ? `/namespaces/${encodeURIComponent(f.namespace)}` : "";
-        try {
-          await c.transport.internal("DELETE", `${f.info.basePath}${ns}/${f.info.resource}/${encodeURIComponent(f.name)}?propagationPolicy=Background`);
-          deleted++;
-          const key = f.info.group ? `${f.info.resource}.${f.info.group}` : f.info.resource;
-          byResource[key] = (byResource[key] ?? 0) + 1;
-        } catch (e) {
-          if (!(e instanceof K8sError && e.status === 404)) throw e;
-        }
-      }),
-    );
-  }
+  const errors = await runBounded(ordered, PARALLEL, async (f) => {
+    try {
+      await c.delete(f.info, f.name, { namespace: f.namespace, propagationPolicy: "Background", quiet: true });
+      deleted++;
+      const key = f.info.group ? `${f.info.resource}.${f.info.group}` : f.info.resource;
+      byResource[key] = (byResource[key] ?? 0) + 1;
+    } catch (e) {
+      if (!(e instanceof K8sError && e.status === 404)) throw e;
+    }
+  });
+  if (errors.length > 0) throw errors[0];
   if (deleted > 0) log(`deleted ${deleted} object(s): ${Object.entries(byResource).map(([k, n]) => `${n} ${k}`).join(", ")}; waiting until they are gone`);
   const deadline = Date.now() + (o.timeoutMs ?? 300_000);
   let remaining = found.length;

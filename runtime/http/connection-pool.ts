@@ -1,9 +1,17 @@
-// kperf's connection model on undici: `conns` long-lived connections to the one API server, requests spread over them
-// round-robin. With HTTP/2 each connection is one undici Client multiplexing streams; over HTTP/1.1 each "conn" is a
+// kperf's connection model on undici: `conns` long-lived connections to one origin (the API server), requests spread
+// over them round-robin. With HTTP/2 each connection is one undici Client multiplexing streams; over HTTP/1.1 each "conn" is a
 // Pool (Go's transport opens more sockets per rest client as needed, and so does a Pool), capped at
 // ceil(clients / conns) sockets when `clients` is set.
 import { Client, Pool, type Dispatcher } from "undici";
-import type { TlsConnectOptions } from "./cluster-access.ts";
+
+/** The TLS settings undici needs to connect (`connect` option). */
+export interface TlsConnectOptions {
+  ca?: Buffer | string;
+  cert?: Buffer | string;
+  key?: Buffer | string;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
 
 export interface ConnectionPoolOptions {
   /** Long-lived connections (kperf `conns`); at least 1. */

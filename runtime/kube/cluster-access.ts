@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { ClusterFlags } from "../host-module.ts";
+import type { TlsConnectOptions } from "../http/connection-pool.ts";
 import { K8sError } from "./errors.ts";
 
 /** In-cluster service account files (the kubelet mounts them into every pod). */
@@ -13,13 +13,20 @@ const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/tok
 /** How long an Authorization header is reused before the kubeconfig's authenticator is asked again. */
 const AUTH_REFRESH_MS = 30_000;
 
-/** The TLS settings undici needs to connect (`connect` option). */
-export interface TlsConnectOptions {
-  ca?: Buffer | string;
-  cert?: Buffer | string;
-  key?: Buffer | string;
-  rejectUnauthorized?: boolean;
-  servername?: string;
+/** Cluster access as chosen on the command line (`--kubeconfig`, `--context`); KUBECONFIG etc. when unset. */
+export interface ClusterFlags {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/**
+ * The local loadgen cluster while it runs, as far as a client needs to know: its API server and which of its
+ * components run (e.g. its kwok, which keeps fake nodes Ready). Resolved by the run (runtime/execution), never by
+ * this library, which does not know the local cluster.
+ */
+export interface LocalClusterInfo {
+  readonly server: string;
+  readonly running: readonly string[];
 }
 
 /** Resolved access to one API server. */

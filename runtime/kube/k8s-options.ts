@@ -1,5 +1,5 @@
 // `options.k8s`: the connection model and limits of a run (kperf's spec fields, plus cleanup), validated once.
-import { parseDuration } from "../../runtime/metrics/duration.ts";
+import { parseDuration } from "../metrics/duration.ts";
 
 /** Resolved `options.k8s`. */
 export interface K8sOptions {

@@ -4,8 +4,8 @@
 // 2. VMI phase transitions (Pending, Scheduling, Scheduled, Running): how many VMIs reached each, at what rate, and the
 //    creation → phase quantiles (watch-based, and KubeVirt's own phaseTransitionTimestamps - creationTimestamp);
 // 3. Kubernetes REST calls by verb, from the API server's apiserver_request_total before and after the run.
-import type { SummaryExtension, SummaryTable } from "../host-module.ts";
-import type { RequestTotals } from "../k8s/apiserver-metrics.ts";
+import type { SummaryTableData } from "../output/summary/build-summary.ts";
+import type { RequestTotals } from "../kube/apiserver-metrics.ts";
 import { UP_PHASES, type VmiRecord } from "./phase-tracker.ts";
 
 /** Creations of one kind by this run. */
@@ -43,8 +43,14 @@ const fmt = (v: number | null, digits = 2) => (v === null ? "-" : v.toFixed(digi
 const VERB_NAMES: Readonly<Record<string, string>> = { POST: "CREATE", PUT: "UPDATE" };
 const KUBEVIRT_GROUPS = ["kubevirt.io", "pool.kubevirt.io", "snapshot.kubevirt.io", "instancetype.kubevirt.io", "migrations.kubevirt.io"];
 
-export function buildReport(input: ReportInput): SummaryExtension {
-  const tables: SummaryTable[] = [];
+/** The report's section of the summary (`extensions["loadgen/kubevirt"]`): data for JSON, tables for the text. */
+export interface SliReport {
+  readonly data: unknown;
+  readonly tables: readonly SummaryTableData[];
+}
+
+export function buildReport(input: ReportInput): SliReport {
+  const tables: SummaryTableData[] = [];
 
   // 1. creation rate
   const creation: Record<string, { count: number; errors: number; windowSeconds: number; perSecond: number | null }> = {};

@@ -1,0 +1,204 @@
+// One HTTP request on undici's dispatch interface, from its first attempt to its outcome. Bytes are counted as they
+// stream and kept only when the caller wants them (or for an error status, whose body says why). A request an
+// HTTP/2 GOAWAY took down is sent once more over HTTP/1.1, and a 429/5xx with Retry-After up to `maxRetries` times.
+// The exchange is its own undici handler and its own result (no stream, no Response object): one object per request,
+// and its promise is the caller's, so a request costs one await however many layers sit above it.
+import type { Dispatcher } from "undici";
+import type { ConnectionPool } from "./connection-pool.ts";
+
+/** How a request is sent, apart from its method, path, headers and body: made once per kind of request. */
+export interface ExchangeOptions {
+  /** Keep and return the body. */
+  readonly keepBody?: boolean;
+  /** Per-request timeout, overriding the transport's. */
+  readonly timeoutMs?: number;
+  /**
+   * End the request as a success once this text has arrived in the body (kperf's watchList: until the bookmark that
+   * closes the initial events), instead of waiting for the server to end it.
+   */
+  readonly until?: string;
+}
+
+/** What an exchange needs from its transport. */
+export interface ExchangeContext {
+  readonly pool: ConnectionPool;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+}
+
+/** Resends (over HTTP/1.1) of a request an HTTP/2 GOAWAY took down. */
+const GOAWAY_RETRIES = 1;
+
+/**
+ * True for a request failed by an HTTP/2 GOAWAY with NO_ERROR (a graceful close). undici 7 fails every stream in flight
+ * then, including the one the server is answering; the API server sends one after each unauthenticated request (its
+ * HTTP/2 DoS mitigation) and when it shuts down. Such a request is sent once more over HTTP/1.1 (see
+ * ConnectionPool.http1): the answer to an unauthenticated request is a 401 either way, and on shutdown the streams
+ * above the GOAWAY's last-stream-id were not processed (RFC 9113 §6.8). A write the server had completed just before
+ * shutting down may be answered 409 AlreadyExists the second time.
+ */
+function goaway(err: Error): boolean {
+  return /GOAWAY/.test(err.message) && /code 0\b/.test(err.message);
+}
+
+/** One request and, once `promise` resolves (it never rejects), how it ended. */
+export class Exchange {
+  /** The HTTP status of the last attempt; 0 when no response came (`error` says why). */
+  status = 0;
+  /** Body bytes received by the last attempt. */
+  bytes = 0;
+  /** The transport failure, when no response came or it broke off. */
+  error: Error | undefined;
+  /** From the first dispatch to the outcome, retries included. */
+  durationMs = 0;
+  readonly promise: Promise<Exchange>;
+  #resolve!: (x: Exchange) => void;
+  readonly #ctx: ExchangeContext;
+  readonly #method: Dispatcher.HttpMethod;
+  readonly #path: string;
+  readonly #headers: Record<string, string>;
+  readonly #body: string | undefined;
+  readonly #keep: boolean;
+  readonly #until: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #started: number;
+  #dispatcher: Dispatcher;
+  #attempt = 0;
+  #chunks: Buffer[] | null;
+  #retryAfterS: number | undefined;
+  #tail = "";
+  #found = false;
+  #abort: ((err?: Error) => void) | undefined;
+
+  constructor(ctx: ExchangeContext, method: Dispatcher.HttpMethod, path: string, headers: Record<string, string>, body: string | undefined, o: ExchangeOptions, dispatcher: Dispatcher) {
+    this.#ctx = ctx;
+    this.#method = method;
+    this.#path = path;
+    this.#headers = headers;
+    this.#body = body;
+    this.#keep = o.keepBody === true;
+    this.#until = o.until;
+    this.#timeoutMs = o.timeoutMs ?? ctx.timeoutMs;
+    this.#dispatcher = dispatcher;
+    this.#chunks = this.#keep ? [] : null;
+    this.promise = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.#started = performance.now();
+    this.#send();
+  }
+
+  /** True when the body was kept (asked for, or an error status). */
+  get kept(): boolean {
+    return this.#chunks !== null;
+  }
+
+  /** The kept body as text ("" when none was kept). */
+  text(): string {
+    const c = this.#chunks;
+    if (c === null || c.length === 0) return "";
+    return c.length === 1 ? c[0]!.toString("utf8") : Buffer.concat(c).toString("utf8");
+  }
+
+  #send(): void {
+    try {
+      this.#dispatcher.dispatch(
+        {
+          path: this.#path,
+          method: this.#method,
+          headers: this.#headers,
+          body: this.#body ?? null,
+          // undici holds a non-idempotent request (POST, PATCH) on an HTTP/2 session until every other stream on it
+          // ends, which a watch never does; loadgen never lets undici resend on its own, so mark every request so.
+          idempotent: true,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#until === undefined ? this.#timeoutMs : 0,
+        },
+        this,
+      );
+    } catch (e) {
+      this.onError(e as Error);
+    }
+  }
+
+  /** Starts the next attempt with a clean slate. */
+  #retry(): void {
+    this.#attempt++;
+    this.status = 0;
+    this.bytes = 0;
+    this.error = undefined;
+    this.#chunks = this.#keep ? [] : null;
+    this.#retryAfterS = undefined;
+    this.#tail = "";
+    this.#send();
+  }
+
+  #done(): void {
+    this.durationMs = performance.now() - this.#started;
+    this.#resolve(this);
+  }
+
+  // ---- undici's DispatchHandler ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx informational
+    this.status = statusCode;
+    if (statusCode >= 400) {
+      this.#chunks ??= [];
+      if (statusCode === 429 || statusCode >= 500) this.#retryAfterS = retryAfter(rawHeaders);
+    } else if (!this.#keep) this.#chunks = null;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.#chunks !== null) this.#chunks.push(chunk);
+    if (this.#until !== undefined && this.status < 400) {
+      const text = this.#tail + chunk.toString("latin1");
+      if (text.includes(this.#until)) {
+        this.#found = true;
+        this.#done();
+        this.#abort?.(new Error("loadgen: got what it waited for"));
+        return false;
+      }
+      this.#tail = text.slice(-this.#until.length);
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.#found) return;
+    const s = this.status;
+    if (s >= 400 && this.#attempt < this.#ctx.maxRetries && this.#retryAfterS !== undefined && (s === 429 || s >= 500)) {
+      setTimeout(() => this.#retry(), this.#retryAfterS * 1000);
+      return;
+    }
+    this.#done();
+  }
+
+  onError(err: Error): void {
+    if (this.#found) return;
+    if (this.status === 0 && this.#attempt < GOAWAY_RETRIES && goaway(err)) {
+      this.#dispatcher = this.#ctx.pool.http1();
+      this.#retry();
+      return;
+    }
+    this.error = err;
+    this.#done();
+  }
+}
+
+/** Retry-After in seconds (the API server sends whole seconds), or undefined. */
+function retryAfter(raw: Buffer[]): number | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.length === 11 && raw[i]!.toString("latin1").toLowerCase() === "retry-after") {
+      const n = Number(raw[i + 1]!.toString("latin1"));
+      return Number.isFinite(n) && n >= 0 ? Math.min(n, 60) : undefined;
+    }
+  }
+  return undefined;
+}
