@@ -26,10 +26,13 @@ export function formatStatus(s: ClusterStatus): string {
     `  APF:          ${s.apf ? "on (as kube-apiserver ships)" : "off (--no-apf: no priority and fairness, no in-flight limits)"}`,
     `  stage timing: ${s.stageTimingFile}`,
     `  data dir:     ${s.dir}`,
+    s.realNode
+      ? `  real node:    ${s.realNode.name}, ${s.realNode.ready ? "Ready" : "not Ready"}; runc ${s.realNode.runc.version} (${s.realNode.runc.path}); cgroups ${s.realNode.cgroupRoot}`
+      : `  real node:    none${s.realNodeMissing ? ` (${s.realNodeMissing})` : " (--no-real-node)"}`,
     "",
     `  ${"COMPONENT".padEnd(24)}${"STATE".padEnd(9)}${"VERSION".padEnd(10)}${"PID".padEnd(9)}${"PORT".padEnd(7)}LOG`,
     ...s.components.map(
-      (c) => `  ${c.name.padEnd(24)}${c.state.padEnd(9)}${c.version.padEnd(10)}${String(c.pid).padEnd(9)}${String(c.port).padEnd(7)}${c.logFile}`,
+      (c) => `  ${c.name.padEnd(24)}${c.state.padEnd(9)}${c.version.padEnd(10)}${String(c.pid).padEnd(9)}${(c.port ? String(c.port) : "-").padEnd(7)}${c.logFile}`,
     ),
   ];
   for (const c of s.components) {
@@ -42,7 +45,8 @@ export function formatStatus(s: ClusterStatus): string {
 
 export function clusterCommand(): Command {
   const cluster = new Command("cluster").description(
-    "a real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the KubeVirt CRDs",
+    "a real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the KubeVirt CRDs, " +
+      "and one real node (containerd + kubelet + runc)",
   );
 
   cluster
@@ -51,9 +55,12 @@ export function clusterCommand(): Command {
     .option("--no-apf", "turn off API Priority and Fairness and the in-flight limits (to measure the ceiling)")
     .option("--port <port>", "kube-apiserver port (default: a free port)", parsePort)
     .option("--stage-timing <file>", "YAML file with the simulated KubeVirt phase delays (default: $LOADGEN_STAGE_TIMING or controlplane/manifests/stages/timing.yaml)")
-    .action(async (opts: { apf: boolean; port?: number; stageTiming?: string }) => {
+    .option("--no-real-node", "leave out the real node (containerd + kubelet); also LOADGEN_REAL_NODE=0")
+    .action(async (opts: { apf: boolean; port?: number; stageTiming?: string; realNode: boolean }) => {
       try {
-        const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, log: say });
+        // Commander's default for a --no- flag is true: only an explicit flag overrides LOADGEN_REAL_NODE.
+        const realNode = opts.realNode ? undefined : false;
+        const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, realNode, log: say });
         const what = !up.alreadyRunning ? "local cluster started" : up.restarted.length ? "local cluster updated" : "local cluster already running";
         say(`${what}; use it with:`);
         process.stdout.write(`export KUBECONFIG=${up.kubeconfig}\n`);
@@ -65,10 +72,14 @@ export function clusterCommand(): Command {
   cluster
     .command("build")
     .description("build the control-plane binaries from their Go modules into the cache, or confirm they are there (CI runs this before the tests)")
-    .action(async () => {
+    .option("--no-real-node", "skip the real node's binaries (containerd, kubelet, pause); also LOADGEN_REAL_NODE=0")
+    .action(async (opts: { realNode: boolean }) => {
       try {
-        const bins = await ensureBinaries(say);
-        for (const [name, path] of Object.entries(bins)) if (typeof path === "string") process.stdout.write(`${name}\t${path}\n`);
+        const realNode = opts.realNode && !["0", "false"].includes(process.env.LOADGEN_REAL_NODE ?? "");
+        const bins = await ensureBinaries(say, { realNode });
+        for (const [name, path] of [...Object.entries(bins), ...Object.entries(bins.node ?? {})]) {
+          if (typeof path === "string") process.stdout.write(`${name}\t${path}\n`);
+        }
       } catch (err) {
         fail(err);
       }
