@@ -1,14 +1,14 @@
 // What the real nodes change outside their cluster dirs, machine-wide: the kubelet rewrites a few sysctls, and the
 // kubelet and containerd make some host paths whatever their own dirs (/var/lib/kubelet/device-plugins,
 // /var/log/containers, /run/containerd/s). Several clusters' nodes may run at once, so the first node to start records
-// the machine as it was and the last one to stop puts it back. The running nodes are files in HOST_STATE_DIR/nodes/,
+// the machine as it was and the last one to stop puts it back. The running nodes are files in hostStateDir()/nodes/,
 // changed under a lock.
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { acquireLock } from "./lock.ts";
 import { mountsUnder } from "./mounts.ts";
-import { HOST_STATE_DIR, nodeCgroupRoot } from "./paths.ts";
+import { hostStateDir, nodeCgroupRoot } from "./paths.ts";
 
 /** The sysctls kubelet sets at start (pkg/kubelet/cm setupKernelTunables, protectKernelDefaults: false). */
 const KUBELET_SYSCTLS = ["vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops", "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes"];
@@ -24,17 +24,17 @@ interface HostRecord {
   absentPaths: string[];
 }
 
-const recordFile = join(HOST_STATE_DIR, "before-first-node.json");
-const nodesDir = join(HOST_STATE_DIR, "nodes");
+const recordFile = () => join(hostStateDir(), "before-first-node.json");
+const nodesDir = () => join(hostStateDir(), "nodes");
 const readSysctl = (key: string) => readFileSync(`/proc/sys/${key}`, "utf8").trim();
 
 function nodeFile(clusterDir: string): string {
-  return join(nodesDir, basename(nodeCgroupRoot(clusterDir)));
+  return join(nodesDir(), basename(nodeCgroupRoot(clusterDir)));
 }
 
 async function withHostLock<T>(log: (line: string) => void, fn: () => T): Promise<T> {
-  await mkdir(nodesDir, { recursive: true });
-  const release = await acquireLock(join(HOST_STATE_DIR, "lock"), log, 60_000);
+  await mkdir(nodesDir(), { recursive: true });
+  const release = await acquireLock(join(hostStateDir(), "lock"), log, 60_000);
   try {
     return fn();
   } finally {
@@ -48,8 +48,8 @@ async function withHostLock<T>(log: (line: string) => void, fn: () => T): Promis
  */
 function otherNodes(mine: string): string[] {
   const live: string[] = [];
-  for (const name of readdirSync(nodesDir)) {
-    const file = join(nodesDir, name);
+  for (const name of readdirSync(nodesDir())) {
+    const file = join(nodesDir(), name);
     if (file === mine) continue;
     const dir = readFileSync(file, "utf8").trim();
     if (existsSync(join(dir, "node"))) live.push(dir);
@@ -63,12 +63,12 @@ export async function registerNode(clusterDir: string, log: (line: string) => vo
   await withHostLock(log, () => {
     // Only when there is no record: one left by a node that never stopped holds the machine's values, the current ones
     // are the kubelet's.
-    if (!existsSync(recordFile)) {
+    if (!existsSync(recordFile())) {
       const record: HostRecord = {
         sysctls: Object.fromEntries(KUBELET_SYSCTLS.map((k) => [k, readSysctl(k)])),
         absentPaths: HOST_PATHS.filter((p) => !existsSync(p)),
       };
-      writeFileSync(recordFile, JSON.stringify(record, null, 2) + "\n");
+      writeFileSync(recordFile(), JSON.stringify(record, null, 2) + "\n");
     }
     writeFileSync(nodeFile(clusterDir), clusterDir + "\n");
   });
@@ -94,8 +94,8 @@ export async function unregisterNode(clusterDir: string, log: (line: string) => 
     }
     const mine = nodeFile(clusterDir);
     rmSync(mine, { force: true });
-    if (otherNodes(mine).length > 0 || !existsSync(recordFile)) return done;
-    const record = JSON.parse(readFileSync(recordFile, "utf8")) as HostRecord;
+    if (otherNodes(mine).length > 0 || !existsSync(recordFile())) return done;
+    const record = JSON.parse(readFileSync(recordFile(), "utf8")) as HostRecord;
     for (const [key, value] of Object.entries(record.sysctls)) {
       if (readSysctl(key) === value) continue;
       writeFileSync(`/proc/sys/${key}`, value);
@@ -107,7 +107,7 @@ export async function unregisterNode(clusterDir: string, log: (line: string) => 
       rmSync(path, { recursive: true, force: true });
       done.push(`removed ${path}`);
     }
-    rmSync(recordFile, { force: true });
+    rmSync(recordFile(), { force: true });
     return done;
   });
 }

@@ -91,5 +91,10 @@ export function nodeCgroupRoot(clusterDirPath: string): string {
   return `/loadgen-${createHash("sha256").update(resolve(clusterDirPath)).digest("hex").slice(0, 12)}`;
 }
 
-/** Machine-wide state of the real nodes (which run, what they changed on the host): on tmpfs, gone at reboot as those changes are. */
-export const HOST_STATE_DIR = "/run/loadgen";
+/**
+ * Machine-wide state of the real nodes (which run, what they changed on the host): /run/loadgen, on tmpfs, gone at
+ * reboot as those changes are ($LOADGEN_HOST_STATE_DIR replaces it, for tests).
+ */
+export function hostStateDir(): string {
+  return process.env.LOADGEN_HOST_STATE_DIR || "/run/loadgen";
+}
