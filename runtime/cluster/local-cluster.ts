@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { apiserverArgs, apiserverReady } from "./apiserver.ts";
 import { ensureBinaries, type Binaries, type NodeBinaries } from "./build.ts";
 import { CONTAINERD_VERSION, ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "./components.ts";
-import { containerdArgs, containerdListening, importImage, renderContainerdConfig, writeContainerdFiles } from "./containerd.ts";
+import { containerdArgs, containerdListening, imageDigest, importImage, renderContainerdConfig, writeContainerdFiles } from "./containerd.ts";
 import { componentHealthy, controllerManagerArgs } from "./controller-manager.ts";
 import { installCrds } from "./crds.ts";
 import { etcdArgs, etcdHealthy } from "./etcd.ts";
@@ -643,4 +643,24 @@ export async function ensureLocalCluster(log: (line: string) => void): Promise<s
   log("no kubeconfig configured: starting the local loadgen cluster (as `loadgen cluster up` would)");
   const up = await clusterUp({ log });
   return up.kubeconfig;
+}
+
+/**
+ * Imports an image archive into the local cluster's real node, unless it has that image (same manifest digest)
+ * already. Resolves with what happened, or why nothing was imported (no cluster, or one without a node).
+ */
+export async function importIntoRealNode(
+  image: { archive: string; ref: string; manifestDigest: string },
+  options: { dir?: string } = {},
+): Promise<{ imported: boolean; node: string } | { notImported: string }> {
+  const p = clusterPaths(options.dir ?? clusterDir());
+  const state = await readState(p.state);
+  const containerd = state?.components.containerd;
+  if (!state?.realNode || !containerd || processState(containerd) !== "running") {
+    return { notImported: state ? `the local cluster in ${p.dir} runs no real node` : `no local cluster runs in ${p.dir}` };
+  }
+  const bins = { containerd: containerd.binary, containerdDir: join(containerd.binary, ".."), ctr: join(containerd.binary, "..", "ctr"), kubelet: "", pause: "" };
+  if ((await imageDigest(bins, p.node.containerdSocket, image.ref)) === image.manifestDigest) return { imported: false, node: p.dir };
+  await importImage(bins, p.node.containerdSocket, image.archive);
+  return { imported: true, node: p.dir };
 }
