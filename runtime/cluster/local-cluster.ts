@@ -276,7 +276,7 @@ async function writeNodeConfig(p: ClusterPaths, setup: NodeSetup, pki: Pki, port
   const kubelet = { paths: p.node, pki, ports: { kubelet: ports.kubelet!, healthz: ports["kubelet-healthz"]! }, cgroupRoot, server };
   await writeContainerdFiles(containerd);
   await writeKubeletFiles(kubelet);
-  return { cgroupRoot, runc: setup.runc, kubeletHealthzPort: ports["kubelet-healthz"]!, configHash: nodeConfigHash(renderContainerdConfig(containerd), renderKubeletConfig(kubelet)) };
+  return { cgroupRoot, runc: setup.runc, configHash: nodeConfigHash(renderContainerdConfig(containerd), renderKubeletConfig(kubelet)) };
 }
 
 function nodeConfigHash(...configs: string[]): string {
@@ -301,14 +301,14 @@ async function startNodeKubelet(state: ClusterState, p: ClusterPaths, plans: Pla
 }
 
 /** Adds a real node to a running cluster (on `up` after `up --no-real-node`, or a cluster started before loadgen had one). */
-async function addRealNode(state: ClusterState, p: ClusterPaths, setup: NodeSetup, pki: Pki, log: (line: string) => void): Promise<void> {
+async function addRealNode(state: ClusterState, p: ClusterPaths, setup: NodeSetup, pki: Pki, extra: ClusterUpOptions["extraArgs"], log: (line: string) => void): Promise<void> {
   Object.assign(state.ports, await pickPorts(NODE_PORTS));
   const cgroupRoot = await prepareRealNode(p, log);
   state.realNode = await writeNodeConfig(p, setup, pki, state.ports, state.server, cgroupRoot);
   delete state.realNodeMissing;
   await writeState(p.state, state);
   const plans = componentPlans({
-    p, pki, ports: state.ports, apf: state.apf, extra: {}, node: setup.bins,
+    p, pki, ports: state.ports, apf: state.apf, extra, node: setup.bins,
     binaries: Object.fromEntries(componentsOf({}).map((n) => [n, { binary: state.components[n]!.binary, version: state.components[n]!.version }])) as Parameters<typeof componentPlans>[0]["binaries"],
   });
   const api = { server: state.server, ca: await readFile(pki.caCert), token: pki.adminToken };
@@ -572,7 +572,7 @@ async function reconcileRealNode(state: ClusterState, p: ClusterPaths, options: 
   }
   const bins = await ensureBinaries(log, { realNode: true });
   log(`adding the real node to the running cluster`);
-  await addRealNode(state, p, { bins: bins.node!, runc: node.runc }, pki, log);
+  await addRealNode(state, p, { bins: bins.node!, runc: node.runc }, pki, options.extraArgs, log);
   restarted.push(...REAL_NODE_COMPONENTS);
   await writeState(p.state, state);
 }

@@ -20,7 +20,6 @@ const run = promisify(execFile);
 export interface RealNodeRecord {
   cgroupRoot: string;
   runc: { path: string; version: string };
-  kubeletHealthzPort: number;
   /** Hash of the rendered containerd and kubelet configs: a newer loadgen's config restarts the node. */
   configHash: string;
 }

@@ -161,8 +161,31 @@ test("--no-real-node leaves the node out; up without it adds one to the running 
   const gone = await core.readNode({ name: NODE_NAME }).then(() => false, (e: { code?: number }) => e.code === 404);
   assert.ok(gone, "the Node object is deleted with its node");
 
-  const again = await clusterUp({ dir, realNode: false });
-  assert.equal(again.restarted, [], "a second up --no-real-node changes nothing");
+  process.env.LOADGEN_REAL_NODE = "0";
+  try {
+    const again = await clusterUp({ dir });
+    assert.equal(again.restarted, [], "LOADGEN_REAL_NODE=0 as --no-real-node: nothing to change");
+    assert.is(again.realNode, undefined);
+  } finally {
+    delete process.env.LOADGEN_REAL_NODE;
+  }
+});
+
+test("a machine without what the node needs (here: no runc) starts the cluster without it and says why", async () => {
+  await clusterDown({ dir });
+  process.env.LOADGEN_RUNC = join(dir, "no-such-runc");
+  const lines: string[] = [];
+  try {
+    const up = await clusterUp({ dir, log: (l) => lines.push(l) });
+    assert.is(up.realNode, undefined);
+    assert.match(up.realNodeMissing ?? "", "runc not found");
+    assert.ok(lines.some((l) => l.startsWith("note: starting without the real node: runc not found")), lines.join("\n"));
+    const s = await clusterStatus({ dir });
+    assert.is(s.state, "running", "the cluster itself is whole");
+    assert.match(s.realNodeMissing ?? "", "apt-get install -y --no-install-recommends runc");
+  } finally {
+    delete process.env.LOADGEN_RUNC;
+  }
 });
 
 test.run();
