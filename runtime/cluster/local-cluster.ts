@@ -14,7 +14,7 @@ import { containerdArgs, containerdListening, imageDigest, importImage, renderCo
 import { componentHealthy, controllerManagerArgs } from "./controller-manager.ts";
 import { installCrds } from "./crds.ts";
 import { etcdArgs, etcdHealthy } from "./etcd.ts";
-import { installRealNodeAdmission, removeRealNodeAdmission } from "./real-node-admission.ts";
+import { installRealNodeAdmission, realNodeAdmissionInEffect, removeRealNodeAdmission } from "./real-node-admission.ts";
 import { deleteNode, kubeletArgs, kubeletHealthy, NODE_NAME, nodeReady, renderKubeletConfig, writeKubeletFiles } from "./kubelet.ts";
 import { currentStageTiming, kwokArgs, kwokConfigHash, kwokHealthy, renderKwokConfig, writeKwokConfig } from "./kwok.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
@@ -316,6 +316,7 @@ async function addRealNode(state: ClusterState, p: ClusterPaths, setup: NodeSetu
     await startNodeRuntime(state, p, plans, setup.bins, log);
     await installRealNodeAdmission(api, state.ports["kube-apiserver"]!);
     await startNodeKubelet(state, p, plans, api, log);
+    await realNodeAdmissionInEffect(api, state.ports["kube-apiserver"]!);
   } catch (err) {
     await stopRealNode(state, p, log);
     await writeState(p.state, state);
@@ -416,6 +417,7 @@ async function startFresh(
     const api = { server, ca: await readFile(pki.caCert), token: pki.adminToken };
     const crds = await installCrds(api);
     log(`  KubeVirt CRDs established: ${crds.join(", ")}`);
+    if (setup) await installRealNodeAdmission(api, ports["kube-apiserver"]!);
     const kubelet = runtime && alongside(runtime.then(() => startNodeKubelet(state, p, plans, api, log)));
     // KCM and the scheduler need only the apiserver: start both, then wait.
     const results = await Promise.allSettled([
@@ -423,11 +425,11 @@ async function startFresh(
       startPlanned(state, p, "kube-scheduler", plans["kube-scheduler"], log),
     ]);
     for (const r of results) if (r.status === "rejected") throw r.reason;
-    // The admission policies' dry-run check needs the default service account, which KCM makes.
-    const address = setup && alongside(installRealNodeAdmission(api, ports["kube-apiserver"]!));
+    // Checked once KCM runs: the dry runs need the default service account, which it makes.
+    const admission = setup && alongside(realNodeAdmissionInEffect(api, ports["kube-apiserver"]!));
     // kwok last: it needs the CRDs served (see crds.ts).
     await startPlanned(state, p, "kwok", plans.kwok, log);
-    await address;
+    await admission;
     await kubelet;
   } catch (err) {
     if (interrupted) await interrupted;

@@ -95,8 +95,8 @@ function dryRunPod(api: Api, hostNetwork: boolean) {
   return probe(`${api.server}/api/v1/namespaces/default/pods?dryRun=All`, { method: "POST", ca: api.ca, token: api.token, body: JSON.stringify(pod), timeoutMs: 5000 });
 }
 
-/** Installs both policies and their bindings, and waits until the API server applies them (dry-run pods show it). */
-export async function installRealNodeAdmission(api: Api, apiserverPort: number, timeoutMs = 30_000): Promise<void> {
+/** Installs both policies and their bindings (see realNodeAdmissionInEffect). */
+export async function installRealNodeAdmission(api: Api, apiserverPort: number): Promise<void> {
   await apply(api, `${API}/mutatingadmissionpolicies/${IN_CLUSTER_ADDRESS_POLICY}`, addressPolicy(apiserverPort));
   await apply(api, `${API}/mutatingadmissionpolicybindings/${IN_CLUSTER_ADDRESS_POLICY}`, {
     apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingAdmissionPolicyBinding",
@@ -107,8 +107,14 @@ export async function installRealNodeAdmission(api: Api, apiserverPort: number, 
     apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding",
     metadata: { name: HOST_NETWORK_POLICY }, spec: { policyName: HOST_NETWORK_POLICY, validationActions: ["Deny"] },
   });
-  // The API server loads policies through an informer: a pod created a moment after the bindings may not see them.
-  // (Until KCM has made the default service account, the dry runs are refused for that: they are retried too.)
+}
+
+/**
+ * Waits until the API server applies both policies (dry-run pods show it): it loads them through an informer, so a
+ * pod created a moment after the bindings may not see them yet. Until KCM has made the default service account, the
+ * dry runs are refused for that, and retried.
+ */
+export async function realNodeAdmissionInEffect(api: Api, apiserverPort: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [withHost, without] = await Promise.all([dryRunPod(api, true), dryRunPod(api, false)]);

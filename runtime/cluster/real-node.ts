@@ -105,7 +105,7 @@ export async function teardownRealNode(
       // gone
     }
   }
-  // A killed container's cgroup may have been recreated by nothing; an empty subtree is removed again for certain.
+  // containerd or a shim may have made a container's cgroup after the first sweep (a container it was starting).
   await removeCgroupRoot(cgroupRoot);
   const unmounted = await unmountAll(p.node.dir);
   const restored = await unregisterNode(p.dir, log);
