@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # What the local control plane needs before `loadgen cluster up` can build
-# and start it: a Go toolchain (>= 1.26, to build etcd, Kubernetes and kwok
-# from their Go modules) and openssl (to generate the cluster's certificates).
-# Idempotent: installs only what is missing. Called by .ci/run.
+# and start it: a Go toolchain (>= 1.26, to build etcd, Kubernetes, kwok and
+# the real node's containerd and kubelet from their Go modules), openssl (to
+# generate the cluster's certificates) and runc (the real node's OCI runtime:
+# Debian's package). Idempotent: installs only what is missing. Called by .ci/run.
 set -euo pipefail
 
-if ! command -v openssl >/dev/null 2>&1; then
-  echo "cluster-prereqs: installing openssl" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# runc is looked for where the real node looks (PATH, then Debian's /usr/sbin).
+command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || missing+=(runc)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "cluster-prereqs: installing ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 GO="${LOADGEN_GO:-$(command -v go || echo /usr/local/go/bin/go)}"
@@ -21,4 +26,6 @@ if [ "$minor" -lt 26 ]; then
   echo "cluster-prereqs: $GO is $ver; the control-plane wrapper modules need Go >= 1.26" >&2
   exit 1
 fi
-echo "cluster-prereqs: $ver at $GO, $(openssl version)" >&2
+runc_bin="$(command -v runc || echo /usr/sbin/runc)"
+runc_version="$("$runc_bin" --version | head -1)"
+echo "cluster-prereqs: $ver at $GO, $(openssl version), $runc_version" >&2

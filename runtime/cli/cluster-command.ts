@@ -10,7 +10,9 @@ const UP_FLAGS = {
   apf: negatedFlag("--no-apf", "turn off API Priority and Fairness and the in-flight limits (to measure the ceiling)"),
   port: parsedFlag("--port <port>", "kube-apiserver port (default: a free port)", port),
   stageTiming: textFlag("--stage-timing <file>", "YAML file with the simulated KubeVirt phase delays (default: $LOADGEN_STAGE_TIMING or controlplane/manifests/stages/timing.yaml)"),
+  realNode: negatedFlag("--no-real-node", "leave out the real node (containerd + kubelet); also LOADGEN_REAL_NODE=0"),
 };
+const BUILD_FLAGS = { realNode: negatedFlag("--no-real-node", "skip the real node's binaries (containerd, kubelet, pause); also LOADGEN_REAL_NODE=0") };
 const STATUS_FLAGS = { json: switchFlag("--json", "print the status as JSON") };
 
 const say = (line: string) => process.stderr.write(line + "\n");
@@ -30,10 +32,13 @@ export function formatStatus(s: ClusterStatus): string {
     `  APF:          ${s.apf ? "on (as kube-apiserver ships)" : "off (--no-apf: no priority and fairness, no in-flight limits)"}`,
     `  stage timing: ${s.stageTimingFile}`,
     `  data dir:     ${s.dir}`,
+    s.realNode
+      ? `  real node:    ${s.realNode.name}, ${s.realNode.ready ? "Ready" : "not Ready"}; runc ${s.realNode.runc.version} (${s.realNode.runc.path}); cgroups ${s.realNode.cgroupRoot}`
+      : `  real node:    none${s.realNodeMissing ? ` (${s.realNodeMissing})` : " (--no-real-node)"}`,
     "",
     `  ${"COMPONENT".padEnd(24)}${"STATE".padEnd(9)}${"VERSION".padEnd(10)}${"PID".padEnd(9)}${"PORT".padEnd(7)}LOG`,
     ...s.components.map(
-      (c) => `  ${c.name.padEnd(24)}${c.state.padEnd(9)}${c.version.padEnd(10)}${String(c.pid).padEnd(9)}${String(c.port).padEnd(7)}${c.logFile}`,
+      (c) => `  ${c.name.padEnd(24)}${c.state.padEnd(9)}${c.version.padEnd(10)}${String(c.pid).padEnd(9)}${(c.port ? String(c.port) : "-").padEnd(7)}${c.logFile}`,
     ),
   ];
   for (const c of s.components) {
@@ -46,13 +51,16 @@ export function formatStatus(s: ClusterStatus): string {
 
 export function clusterCommand(): Command {
   const cluster = new Command("cluster").description(
-    "a real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the KubeVirt CRDs",
+    "a real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the KubeVirt CRDs, " +
+      "and one real node (containerd + kubelet + runc)",
   );
 
   addFlags(cluster.command("up").description("start the local cluster (builds the binaries from Go modules on first use) and print its kubeconfig path"), UP_FLAGS)
     .action(async (opts: FlagValues<typeof UP_FLAGS>) => {
       try {
-        const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, log: say });
+        // Commander's default for a --no- flag is true: only an explicit flag overrides LOADGEN_REAL_NODE.
+        const realNode = opts.realNode ? undefined : false;
+        const up = await clusterUp({ apf: opts.apf, port: opts.port, stageTiming: opts.stageTiming, realNode, log: say });
         const what = !up.alreadyRunning ? "local cluster started" : up.restarted.length ? "local cluster updated" : "local cluster already running";
         say(`${what}; use it with:`);
         process.stdout.write(`export KUBECONFIG=${up.kubeconfig}\n`);
@@ -61,13 +69,16 @@ export function clusterCommand(): Command {
       }
     });
 
-  cluster
-    .command("build")
-    .description("build the control-plane binaries from their Go modules into the cache, or confirm they are there (CI runs this before the tests)")
-    .action(async () => {
+  addFlags(
+    cluster.command("build").description("build the control-plane binaries from their Go modules into the cache, or confirm they are there (CI runs this before the tests)"),
+    BUILD_FLAGS,
+  ).action(async (opts: FlagValues<typeof BUILD_FLAGS>) => {
       try {
-        const bins = await ensureBinaries(say);
-        for (const [name, path] of Object.entries(bins)) if (typeof path === "string") process.stdout.write(`${name}\t${path}\n`);
+        const realNode = opts.realNode && !["0", "false"].includes(process.env.LOADGEN_REAL_NODE ?? "");
+        const bins = await ensureBinaries(say, { realNode });
+        for (const [name, path] of [...Object.entries(bins), ...Object.entries(bins.node ?? {})]) {
+          if (typeof path === "string") process.stdout.write(`${name}\t${path}\n`);
+        }
       } catch (err) {
         fail(err);
       }

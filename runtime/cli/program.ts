@@ -8,6 +8,7 @@ const COMMANDS: ReadonlyArray<{ name: string; args?: string; summary: string; lo
   { name: "run", args: "<file>", summary: "run a scenario, a kperf load profile or a KubeVirt perfscale workload", load: async () => (await import("./run-command.ts")).runCommand() },
   { name: "inspect", args: "<script>", summary: "print the scenario's resolved options as JSON", load: async () => (await import("./inspect-command.ts")).inspectCommand() },
   { name: "cluster", summary: "a real local control plane on 127.0.0.1 (up, status, down, build)", load: async () => (await import("./cluster-command.ts")).clusterCommand() },
+  { name: "image", summary: "loadgen's own container image: build it, import it into the local cluster's real node", load: async () => (await import("./image-command.ts")).imageCommand() },
   { name: "nodepool", summary: "pools of fake nodes that kwok keeps Ready (add, list, delete)", load: async () => (await import("./nodepool-command.ts")).nodepoolCommand() },
   { name: "cleanup", summary: "delete the Kubernetes objects loadgen runs created and wait until they are gone", load: async () => (await import("./cleanup-command.ts")).cleanupCommand() },
 ];

@@ -30,6 +30,11 @@ export function apiserverArgs(o: { pki: Pki; port: number; etcdClientPort: numbe
     // cache replays its whole history to a watch from any old resourceVersion, so only an uncached resource lets a
     // test compact etcd and see the 410 Gone a watch must recover from.
     "--watch-cache-sizes=podtemplates#0",
+    // Logs, exec and port-forward go through the real node's kubelet, which is verified by the cluster CA and lets
+    // the apiserver in by this certificate (always passed: a node added to a running cluster restarts nothing).
+    `--kubelet-client-certificate=${o.pki.apiserverKubeletClientCert}`,
+    `--kubelet-client-key=${o.pki.apiserverKubeletClientKey}`,
+    `--kubelet-certificate-authority=${o.pki.caCert}`,
   ];
   if (!o.apf) {
     args.push("--enable-priority-and-fairness=false", "--max-requests-inflight=0", "--max-mutating-requests-inflight=0");

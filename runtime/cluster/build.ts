@@ -47,7 +47,19 @@ export interface Binaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  /** The real node's binaries, when it was asked for. */
+  node?: NodeBinaries;
   versions: Record<string, string>;
+}
+
+/** The real node's binaries (runc is the machine's, see real-node.ts). */
+export interface NodeBinaries {
+  containerd: string;
+  /** containerd's dir, also holding ctr, containerd-shim-runc-v2 and the CNI loopback plugin. */
+  containerdDir: string;
+  ctr: string;
+  kubelet: string;
+  pause: string;
 }
 
 interface Stamp {
@@ -109,7 +121,9 @@ function formatDuration(ms: number): string {
  */
 async function goBuild(go: string, spec: BuildSpec, outDir: string, log: (line: string) => void, interrupt: Interrupt): Promise<number> {
   if (interrupt.signal) throw new BuildInterruptedError(spec.component, interrupt.signal);
-  const args = ["build", "-v", "-trimpath", "-ldflags", `-s -w ${spec.ldflags}`.trim(), "-o", join(outDir, spec.binary), spec.pkg];
+  // Several packages build into one dir (-o with a trailing slash), each binary named after its package.
+  const out = spec.packages.length > 1 ? `${outDir}/` : join(outDir, spec.binary);
+  const args = ["build", "-v", "-trimpath", ...(spec.tags ? ["-tags", spec.tags] : []), "-ldflags", `-s -w ${spec.ldflags}`.trim(), "-o", out, ...spec.packages];
   // nice: the build must not starve whatever else shares the machine (tests, benchmarks).
   const useNice = existsSync("/usr/bin/nice");
   const child = spawn(useNice ? "/usr/bin/nice" : go, useNice ? [go, ...args] : args, {
@@ -239,7 +253,8 @@ export async function ensureBuilt(spec: BuildSpec, log: (line: string) => void, 
  * and rejects with BuildInterruptedError: listening from the start, not only while `go build` runs, so that a signal
  * never falls between two steps.
  */
-export async function ensureBinaries(log: (line: string) => void = () => {}): Promise<Binaries> {
+export async function ensureBinaries(log: (line: string) => void = () => {}, options: { realNode?: boolean } = {}): Promise<Binaries> {
+  const realNode = options.realNode ?? true;
   const built: Record<string, BuiltBinary> = {};
   const interrupt: Interrupt = {};
   const onSignal = (signal: NodeJS.Signals) => {
@@ -249,7 +264,7 @@ export async function ensureBinaries(log: (line: string) => void = () => {}): Pr
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    for (const spec of BUILDS) built[spec.component] = await ensureBuilt(spec, log, interrupt);
+    for (const spec of BUILDS) if (realNode || !spec.realNode) built[spec.component] = await ensureBuilt(spec, log, interrupt);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -261,6 +276,15 @@ export async function ensureBinaries(log: (line: string) => void = () => {}): Pr
     kubeApiserver: join(k8s.dir, "kube-apiserver"),
     kubeControllerManager: join(k8s.dir, "kube-controller-manager"),
     kubeScheduler: join(k8s.dir, "kube-scheduler"),
+    node: realNode
+      ? {
+        containerd: built.containerd!.path,
+        containerdDir: built.containerd!.dir,
+        ctr: join(built.containerd!.dir, "ctr"),
+        kubelet: built.kubelet!.path,
+        pause: built.pause!.path,
+      }
+      : undefined,
     versions: Object.fromEntries(Object.values(built).map((b) => [b.component, b.version])),
   };
 }

@@ -7,6 +7,10 @@ import { controlplaneDir } from "./paths.ts";
 export const KUBERNETES_VERSION = "v1.36.3";
 export const ETCD_VERSION = "v3.6.16";
 export const KWOK_VERSION = "v0.8.0";
+/** The real node's container runtime: Kubernetes 1.36 needs containerd 2 (Debian ships 1.6). */
+export const CONTAINERD_VERSION = "v2.2.9";
+/** loadgen's own sandbox program (controlplane/pause); bump it when main.go changes meaning. */
+export const PAUSE_VERSION = "v1.0";
 
 /** The Kubernetes commands in the multi-call `kubernetes` binary, dispatched on argv[0]. */
 export const KUBERNETES_COMMANDS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
@@ -17,10 +21,14 @@ export interface BuildSpec {
   version: string;
   /** Go wrapper module directory in the repo. */
   moduleDir: string;
-  /** Package to build, relative to the module ("." or an import path). */
-  pkg: string;
-  /** Output binary name inside the cache dir. */
+  /** Packages to build, relative to the module ("." or import paths); several go into one dir, each binary named after its package. */
+  packages: readonly string[];
+  /** Output binary name inside the cache dir (the first package's): its presence marks a complete build. */
   binary: string;
+  /** Go build tags, comma-separated ("" for none). */
+  tags?: string;
+  /** Part of the real node: built only for a cluster that runs one. */
+  realNode?: boolean;
   /** Extra names symlinked to the binary (multi-call dispatch on argv[0]). */
   links: readonly string[];
   ldflags: string;
@@ -51,7 +59,7 @@ export const BUILDS: readonly BuildSpec[] = [
     component: "etcd",
     version: ETCD_VERSION,
     moduleDir: join(controlplaneDir, "etcd"),
-    pkg: ".",
+    packages: ["."],
     binary: "etcd",
     links: [],
     ldflags: "", // etcd's version is a constant in go.etcd.io/etcd/api/v3/version
@@ -61,7 +69,7 @@ export const BUILDS: readonly BuildSpec[] = [
     component: "kwok",
     version: KWOK_VERSION,
     moduleDir: join(controlplaneDir, "kwok"),
-    pkg: "sigs.k8s.io/kwok/cmd/kwok",
+    packages: ["sigs.k8s.io/kwok/cmd/kwok"],
     binary: "kwok",
     links: [],
     ldflags: `-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION.replace(/^v/, "")}`,
@@ -71,10 +79,53 @@ export const BUILDS: readonly BuildSpec[] = [
     component: "kubernetes",
     version: KUBERNETES_VERSION,
     moduleDir: join(controlplaneDir, "k8s"),
-    pkg: ".",
+    packages: ["."],
     binary: "kubernetes",
     links: KUBERNETES_COMMANDS,
     ldflags: kubernetesLdflags(KUBERNETES_VERSION),
     expect: "5–15 minutes on 2 cores",
+  },
+  {
+    component: "containerd",
+    version: CONTAINERD_VERSION,
+    moduleDir: join(controlplaneDir, "containerd"),
+    packages: [
+      "github.com/containerd/containerd/v2/cmd/containerd",
+      "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
+      "github.com/containerd/containerd/v2/cmd/ctr",
+      // The one CNI plugin the node needs: without a CNI config the runtime reports NetworkReady=false and the node
+      // never becomes Ready, even though every pod on it uses the host's network.
+      "github.com/containernetworking/plugins/plugins/main/loopback",
+    ],
+    binary: "containerd",
+    links: [],
+    // The storage drivers that need cgo or kernel features the node does not use.
+    tags: "no_btrfs,no_devmapper,no_zfs",
+    ldflags: `-X github.com/containerd/containerd/v2/version.Version=${CONTAINERD_VERSION}`,
+    expect: "about 2 minutes",
+    realNode: true,
+  },
+  {
+    component: "kubelet",
+    version: KUBERNETES_VERSION,
+    moduleDir: join(controlplaneDir, "kubelet"),
+    packages: ["."],
+    binary: "kubelet",
+    links: [],
+    ldflags: kubernetesLdflags(KUBERNETES_VERSION),
+    // Most of its packages are compiled already for the kubernetes binary (same module versions, same Go cache).
+    expect: "about 2 minutes after the kubernetes build (7 minutes on its own)",
+    realNode: true,
+  },
+  {
+    component: "pause",
+    version: PAUSE_VERSION,
+    moduleDir: join(controlplaneDir, "pause"),
+    packages: ["."],
+    binary: "pause",
+    links: [],
+    ldflags: "",
+    expect: "seconds",
+    realNode: true,
   },
 ];

@@ -1,6 +1,7 @@
 // Where the local cluster keeps things: built binaries in a per-user cache
 // (shared by every checkout and by CI re-runs), cluster state in a per-user
 // data dir, and the Go wrapper modules / manifests inside this repository.
+import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -56,6 +57,44 @@ export function clusterPaths(dirOption: string = clusterDir()) {
     logs: join(dir, "logs"),
     kwokConfig: join(dir, "kwok.yaml"),
     tokenFile: join(dir, "pki", "tokens.csv"),
+    node: nodePaths(join(dir, "node")),
   };
 }
 export type ClusterPaths = ReturnType<typeof clusterPaths>;
+
+/** The real node's files: everything containerd and the kubelet keep is below `dir` (the cluster dir's node/). */
+export function nodePaths(dir: string) {
+  return {
+    dir,
+    containerdConfig: join(dir, "containerd.toml"),
+    containerdRoot: join(dir, "containerd"),
+    containerdState: join(dir, "run"),
+    containerdSocket: join(dir, "containerd.sock"),
+    runcRoot: join(dir, "run", "runc"),
+    registryHosts: join(dir, "certs.d"),
+    cniConfigDir: join(dir, "cni"),
+    kubeletConfig: join(dir, "kubelet.yaml"),
+    kubeletKubeconfig: join(dir, "kubelet.kubeconfig"),
+    kubeletRoot: join(dir, "kubelet"),
+    kubeletCerts: join(dir, "kubelet-certs"),
+    podLogs: join(dir, "pod-logs"),
+    resolvConf: join(dir, "resolv.conf"),
+  };
+}
+export type NodePaths = ReturnType<typeof nodePaths>;
+
+/**
+ * The cgroup (in every hierarchy) under which the node's kubelet makes its kubepods tree: one per cluster dir, so the
+ * nodes of two clusters on one machine never see each other's pods as orphans to remove.
+ */
+export function nodeCgroupRoot(clusterDirPath: string): string {
+  return `/loadgen-${createHash("sha256").update(resolve(clusterDirPath)).digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * Machine-wide state of the real nodes (which run, what they changed on the host): /run/loadgen, on tmpfs, gone at
+ * reboot as those changes are ($LOADGEN_HOST_STATE_DIR replaces it, for tests).
+ */
+export function hostStateDir(): string {
+  return process.env.LOADGEN_HOST_STATE_DIR || "/run/loadgen";
+}

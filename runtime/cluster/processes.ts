@@ -19,10 +19,10 @@ export interface ProcessRecord {
 
 export type ProcessState = "running" | "exited";
 
-export function startProcess(name: string, binary: string, args: string[], logFile: string): ProcessRecord {
+export function startProcess(name: string, binary: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): ProcessRecord {
   const fd = openSync(logFile, "a");
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ["ignore", fd, fd] });
+    const child = spawn(binary, args, { detached: true, stdio: ["ignore", fd, fd], ...(env ? { env } : {}) });
     if (child.pid === undefined) throw new Error(`${name} could not be started from ${binary}`);
     // Spawn failures surface through processState()/waitReady() with the log;
     // unref() lets this command exit while the component keeps running.

@@ -4,11 +4,20 @@
 // a record that `down` can clean up from.
 import { readFile, rename, writeFile } from "node:fs/promises";
 import type { ProcessRecord } from "./processes.ts";
+import type { RealNodeRecord } from "./real-node.ts";
 
-export type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kwok";
+export type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kwok" | "containerd" | "kubelet";
 
-/** Start order; stop in reverse. */
-export const COMPONENT_ORDER: readonly ComponentName[] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
+/** Start order; stop in reverse (the real node's two are started beside the others, and taken down first). */
+export const COMPONENT_ORDER: readonly ComponentName[] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "containerd", "kubelet"];
+
+/** The components of the real node. */
+export const REAL_NODE_COMPONENTS: readonly ComponentName[] = ["containerd", "kubelet"];
+
+/** The components a cluster runs: all of them with a real node, the control plane and kwok without. */
+export function componentsOf(state: Pick<ClusterState, "realNode">): readonly ComponentName[] {
+  return state.realNode ? COMPONENT_ORDER : COMPONENT_ORDER.filter((n) => !REAL_NODE_COMPONENTS.includes(n));
+}
 
 export interface ComponentRecord extends ProcessRecord {
   name: ComponentName;
@@ -27,6 +36,10 @@ export interface ClusterState {
   kwokConfigHash: string;
   ports: Record<string, number>;
   components: Partial<Record<ComponentName, ComponentRecord>>;
+  /** The real node, when the cluster runs one (absent in states written before loadgen had it). */
+  realNode?: RealNodeRecord;
+  /** Why a cluster asked for a real node runs none (this machine lacks what it needs). */
+  realNodeMissing?: string;
 }
 
 export async function readState(path: string): Promise<ClusterState | undefined> {

@@ -114,7 +114,7 @@ function brokenSpec(): { spec: BuildSpec; cache: string } {
   writeFileSync(join(moduleDir, "go.mod"), "module example.invalid/broken\n\ngo 1.22\n");
   writeFileSync(join(moduleDir, "main.go"), "package main\n\nfunc main() { undefinedFunction() }\n");
   const spec: BuildSpec = {
-    component: "broken-component", version: "v0.0.1", moduleDir, pkg: ".", binary: "broken", links: [], ldflags: "", expect: "seconds",
+    component: "broken-component", version: "v0.0.1", moduleDir, packages: ["."], binary: "broken", links: [], ldflags: "", expect: "seconds",
   };
   return { spec, cache: join(root, "cache") };
 }

@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { clusterStatus, clusterUp } from "../../runtime/cluster/local-cluster.ts";
 import { ensureBinaries } from "../../runtime/cluster/build.ts";
-import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "../../runtime/cluster/components.ts";
+import { CONTAINERD_VERSION, ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "../../runtime/cluster/components.ts";
 import { localKubeConfig, useLocalCluster } from "../fixtures/local-cluster.ts";
 
 /** GET a path with the kubeconfig's credentials; returns status, headers and body. */
@@ -49,19 +49,27 @@ test("each built binary's --version reports the pinned release", async () => {
   assert.match(version(bins.kubeScheduler), `Kubernetes ${KUBERNETES_VERSION}`);
   assert.match(version(bins.etcd), `etcd Version: ${ETCD_VERSION.replace(/^v/, "")}`);
   assert.match(version(bins.kwok), `kwok version ${KWOK_VERSION}`);
+  // The real node's, when the cluster runs one.
+  if (!bins.node) return;
+  assert.match(version(bins.node.kubelet), `Kubernetes ${KUBERNETES_VERSION}`);
+  assert.match(version(bins.node.containerd), `containerd github.com/containerd/containerd/v2 ${CONTAINERD_VERSION}`);
+  assert.match(version(bins.node.ctr), `ctr github.com/containerd/containerd/v2 ${CONTAINERD_VERSION}`);
 });
 
 test("status lists every component running, with version, pid, port and log file", async () => {
   await useLocalCluster();
   const s = await clusterStatus();
   assert.is(s.state, "running");
+  // The real node's two are there when the cluster runs one (the default where the machine can).
+  const node = s.realNode ? ["containerd", "kubelet"] : [];
   assert.equal(
     s.components.map((c) => c.name),
-    ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"],
+    ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", ...node],
   );
   for (const c of s.components) {
     assert.is(c.state, "running", `${c.name} runs`);
-    assert.ok(c.pid > 0 && c.port > 0, `${c.name} has a pid and a port`);
+    // containerd serves on a unix socket only.
+    assert.ok(c.pid > 0 && (c.port > 0 || c.name === "containerd"), `${c.name} has a pid and a port`);
     assert.ok(c.logFile.endsWith(`${c.name}.log`), `${c.name} logs to a file named after it`);
   }
   const versions = Object.fromEntries(s.components.map((c) => [c.name, c.version]));
@@ -71,6 +79,7 @@ test("status lists every component running, with version, pid, port and log file
     "kube-controller-manager": KUBERNETES_VERSION,
     "kube-scheduler": KUBERNETES_VERSION,
     kwok: KWOK_VERSION,
+    ...(s.realNode ? { containerd: CONTAINERD_VERSION, kubelet: KUBERNETES_VERSION } : {}),
   });
 });
 
