@@ -9,7 +9,8 @@ import { registerNode, unregisterNode } from "../../runtime/cluster/host-state.t
 
 const scratch = mkdtempSync(join(tmpdir(), "loadgen-host-state-"));
 const SYSCTL = "/proc/sys/kernel/panic";
-const original = readFileSync(SYSCTL, "utf8").trim();
+/** Read when the tests start, not when the file loads: a real node started by an earlier suite may have changed it since. */
+let original = "";
 /** Two clusters' dirs, each with the node dir a running node has. */
 const [a, b] = ["a", "b"].map((n) => {
   const d = join(scratch, n);
@@ -18,6 +19,7 @@ const [a, b] = ["a", "b"].map((n) => {
 }) as [string, string];
 
 test.before(() => {
+  original = readFileSync(SYSCTL, "utf8").trim();
   process.env.LOADGEN_HOST_STATE_DIR = join(scratch, "host");
 });
 
