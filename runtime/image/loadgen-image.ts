@@ -40,8 +40,11 @@ export const LOADGEN_IMAGE_CONFIG: ImageConfig = {
   User: "65532:65532",
 };
 
-/** Files of the app dir that are loadgen's; node_modules follows separately. */
-const APP_PARTS = ["package.json", "bin", "dist", "stdlib", "scenarios", "controlplane/manifests", "LICENSE", "README.md"];
+/**
+ * Files of the app dir that are loadgen's; node_modules follows separately. The guest shims in stdlib/ are bundled
+ * into each scenario at run time, with the runtime sources they import (the one duration parser).
+ */
+const APP_PARTS = ["package.json", "bin", "dist", "stdlib", "runtime/metrics/duration.ts", "scenarios", "controlplane/manifests", "LICENSE", "README.md"];
 /** What production packages carry that nothing runs: types, source maps, TypeScript sources, docs, Bare prebuilds. */
 const NOT_RUN = /(\.d\.[cm]?ts|\.[cm]?ts|\.map|\.md|\.markdown|\.bare)$/i;
 
