@@ -13,6 +13,7 @@ export type CallOutcome =
   | { readonly ok: false; readonly error: GuestError };
 
 const OK_NO_RESULT: CallOutcome = Object.freeze({ ok: true, json: undefined });
+const NO_MODES: readonly QuickJSHandle[] = Object.freeze([]);
 
 /**
  * A call in flight: the token ties the guest driver's done() call to it; late calls of a stopped run are ignored.
@@ -37,8 +38,8 @@ export class GuestCallRunner implements GuestCallLoop {
   readonly #context: WritableVuContext;
   /** Built on the first setup/teardown/handleSummary call (DRIVER_SOURCE); scenario VUs rarely need one. */
   #driver: QuickJSHandle | undefined;
-  /** The driver's mode argument as handles made once, not per call. */
-  #modes: QuickJSHandle[] = [];
+  /** The driver's mode argument as handles made once, not per call (with the driver). */
+  #modes: readonly QuickJSHandle[] = NO_MODES;
   /** The value a mode-2 call awaited (the module namespace under top-level await). */
   #awaited: QuickJSHandle | undefined;
   /** The promise (or value) of the iteration in flight, as an owned pointer (0: none). */
@@ -186,7 +187,7 @@ export class GuestCallRunner implements GuestCallLoop {
   #makeDriver(): QuickJSHandle {
     const vm = this.#vm;
     this.#modes = [vm.undefined, vm.newNumber(1), vm.newNumber(2)];
-    const done = vm.newFunction("done", this.#done);
+    const done = vm.newFunction("done", (token: QuickJSHandle, error?: QuickJSHandle, value?: QuickJSHandle) => this.#done(token, error, value));
     const factory = this.#deadline.guard(() => vm.evalCode(DRIVER_SOURCE, "loadgen-driver.js")).unwrap();
     try {
       return this.#deadline.guard(() => vm.callFunction(factory, vm.undefined, done)).unwrap();
@@ -196,8 +197,8 @@ export class GuestCallRunner implements GuestCallLoop {
     }
   }
 
-  /** The driver's report: done(token, error?, result?). */
-  readonly #done = (tokenH: QuickJSHandle, errorH?: QuickJSHandle, valueH?: QuickJSHandle): void => {
+  /** The driver's report: done(token, error?, result?). A method, not a field, so scenario VUs (no driver) do not carry it. */
+  #done(tokenH: QuickJSHandle, errorH?: QuickJSHandle, valueH?: QuickJSHandle): void {
     const vm = this.#vm;
     const pending = this.#pending;
     if (!pending || vm.getNumber(tokenH) !== pending.token) return;
@@ -214,5 +215,5 @@ export class GuestCallRunner implements GuestCallLoop {
       this.#awaited = valueH?.dup();
       pending.resolve(OK_NO_RESULT);
     }
-  };
+  }
 }
