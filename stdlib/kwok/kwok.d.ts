@@ -234,6 +234,8 @@ export interface PodStartupStats {
   startup: Percentiles;
   /** Created → scheduled, seconds. */
   scheduling: Percentiles;
+  /** Scheduled → running, seconds: the node's part (a kubelet starting the containers, or kwok playing its stage). */
+  scheduledToRunning: Percentiles;
   /** Pods created per second, between the first and the last creation seen. */
   createdPerSecond: number;
   /** Pods reaching running per second, from the first creation to the last pod running. */
