@@ -5,8 +5,9 @@ import { Command } from "commander";
  * local cluster's code), and `loadgen --help` or a run without a cluster should not pay for the others'.
  */
 const COMMANDS: ReadonlyArray<{ name: string; args?: string; summary: string; load(): Promise<Command> }> = [
-  { name: "run", args: "<file>", summary: "run a scenario, a kperf load profile or a KubeVirt perfscale workload", load: async () => (await import("./run-command.ts")).runCommand() },
+  { name: "run", args: "<file>", summary: "run a scenario, a kperf load profile, a KubeVirt perfscale workload or a loadgen archive", load: async () => (await import("./run-command.ts")).runCommand() },
   { name: "inspect", args: "<script>", summary: "print the scenario's resolved options as JSON", load: async () => (await import("./inspect-command.ts")).inspectCommand() },
+  { name: "archive", args: "<file>", summary: "bundle a scenario with its files, options and -e values into one file that runs anywhere", load: async () => (await import("./archive-command.ts")).archiveCommand() },
   { name: "cluster", summary: "a real local control plane on 127.0.0.1 (up, status, down, build)", load: async () => (await import("./cluster-command.ts")).clusterCommand() },
   { name: "image", summary: "loadgen's own container image: build it, import it into the local cluster's real node", load: async () => (await import("./image-command.ts")).imageCommand() },
   { name: "nodepool", summary: "pools of fake nodes that kwok keeps Ready (add, list, delete)", load: async () => (await import("./nodepool-command.ts")).nodepoolCommand() },

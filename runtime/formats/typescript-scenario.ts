@@ -3,17 +3,24 @@
 // bundler says what is wrong with a file that is not a script. KubeVirt workloads become such a run too.
 import path from "node:path";
 import { executeRun } from "../execution/execute-run.ts";
-import { prepareRun } from "../execution/prepare-run.ts";
+import { displayPath } from "../bundle/display-path.ts";
+import { prepareRun, type PrebuiltScenario } from "../execution/prepare-run.ts";
 import type { Run } from "../execution/run.ts";
 import type { InputFormat, RunRequest } from "./format.ts";
 
 /**
- * The run of the script at `script`; `input` is what the run shows as its source (the workload file for a generated
- * scenario; by default the script as given, relative to the working directory).
+ * The run of the script at `script` (or of `input.prebuilt`, an archive's bundle); `input` is what the run shows as its
+ * source (the workload file for a generated scenario; by default the script as given, relative to the working
+ * directory).
  */
-export async function prepareScenarioRun(script: string, request: RunRequest, input: { readonly format: string; readonly source?: string }): Promise<Run> {
+export async function prepareScenarioRun(
+  script: string,
+  request: RunRequest,
+  input: { readonly format: string; readonly source?: string; readonly prebuilt?: PrebuiltScenario; readonly title?: string },
+): Promise<Run> {
   const prepared = await prepareRun({
     scriptPath: script,
+    prebuilt: input.prebuilt,
     cli: request.cli,
     env: request.env,
     log: request.log,
@@ -25,7 +32,7 @@ export async function prepareScenarioRun(script: string, request: RunRequest, in
   const names = prepared.options.scenarios.map((s) => `${s.name} (${s.executor})`).join(", ");
   return {
     runId: prepared.runId,
-    title: `${source}, scenarios: ${names}`,
+    title: `${input.title ?? source}, scenarios: ${names}`,
     execute: (o) => executeRun(prepared, { ...o, input: { format: input.format, source } }),
   };
 }
@@ -37,4 +44,5 @@ export const typescriptScenario: InputFormat<string> = {
   // The bundler reads and checks the script (and everything it imports) when the run is prepared.
   validate: (input) => input.path,
   prepare: (script, _input, request) => prepareScenarioRun(script, request, { format: "typescript-scenario" }),
+  archiveAs: (script) => ({ script, source: displayPath(script) }),
 };
