@@ -82,7 +82,7 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
       thresholds: Object.keys(flags.threshold).length ? flags.threshold : undefined,
       delete: flags.delete,
       kperf: kperfRequest(flags),
-      runId: newRunId(),
+      runId: flags.runId ?? newRunId(),
       log,
     });
     if (!flags.quiet) stderr(`loadgen: run ${run.runId}: ${run.title}`);

@@ -1,6 +1,6 @@
 /** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
-import { collect, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
+import { collect, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, runIdFlag, thresholdPair } from "./flag-parsers.ts";
 import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
 /** k6's execution overrides and `-e`: `run` and `inspect`. */
@@ -32,6 +32,7 @@ export const OUTPUT_FLAGS = {
   summaryExport: textFlag("--summary-export <file>", "write the end-of-test summary as JSON"),
   out: repeatableFlag<readonly string[]>("-o, --out <output>", "stream every sample to an output, e.g. json=samples.ndjson (repeatable)", collect, []),
   summary: negatedFlag("--no-summary", "do not print the end-of-test summary"),
+  summaryLine: switchFlag("--summary-line", "also print the summary JSON as the last line of stdout, after `loadgen-summary-json ` (what `loadgen job` pods do; `loadgen job result` reads it)"),
   color: negatedFlag("--no-color", "no colour in the summary"),
 };
 
@@ -40,6 +41,7 @@ export const RUN_FLAGS = {
   includeSystemEnvVars: switchFlag("--include-system-env-vars", "also pass this process's environment to __ENV (off by default: shared scenarios must not read your credentials)"),
   ...OUTPUT_FLAGS,
   quiet: switchFlag("-q, --quiet", "no progress display"),
+  runId: parsedFlag("--run-id <id>", "the run's id, which every object it creates is labelled with (default: a new one; `loadgen job` gives its Job's)", runIdFlag),
   thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
   threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold for any input format, added to the script's own, e.g. 'k8s_request_duration=p(95)<500' (repeatable)", thresholdPair, {}),
   ...CLUSTER_FLAGS,
