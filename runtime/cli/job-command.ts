@@ -28,6 +28,8 @@ import { JOB_DELETE_FLAGS, JOB_FLAGS, JOB_RESULT_FLAGS, type JobDeleteFlags, typ
 import { reportError } from "./report-error.ts";
 
 const say = (line: string) => process.stderr.write(`loadgen job: ${line}\n`);
+/** Writes to stdout and waits until it is handed on: the command exits right after, and a pipe is written asynchronously. */
+const writeOut = (text: string) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
 
 /** Where the job goes: the cluster (resolved, or none for a dry run without one) and whether it is the local one. */
 interface Target {
@@ -138,7 +140,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
   };
   const manifests = jobManifests(spec);
   if (flags.dryRun) {
-    process.stdout.write(flags.output === "json" ? JSON.stringify({ apiVersion: "v1", kind: "List", items: manifestList(manifests) }, null, 2) + "\n" : manifestsYaml(manifests));
+    await writeOut(flags.output === "json" ? JSON.stringify({ apiVersion: "v1", kind: "List", items: manifestList(manifests) }, null, 2) + "\n" : manifestsYaml(manifests));
     return CommandExitCode.ok;
   }
   if (talksToCluster && flags.allow.length === 0) {
@@ -161,7 +163,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     const outcome = await followJob(client, namespace, name, {
       follow: flags.follow === true,
       initContainers: (manifests.workload.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec.initContainers?.map((c) => c.name) ?? [],
-      output: (text) => process.stdout.write(text),
+      output: (text) => void process.stdout.write(text),
       log: say,
       signal: interrupt.signal,
     });
@@ -175,6 +177,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     }
     const meaning = outcome.exitCode === ExitCode.ok ? "every threshold passed" : outcome.exitCode === ExitCode.thresholdsFailed ? "thresholds failed" : outcome.reason;
     say(`run ${runId} ended with exit code ${outcome.exitCode} (${meaning}); \`loadgen job result ${name}\` prints its summary`);
+    await writeOut("");
     return outcome.exitCode;
   } finally {
     await client.close();
@@ -190,7 +193,7 @@ async function resultAction(name: string, flags: JobResultFlags): Promise<number
       say(r.why);
       return CommandExitCode.failed;
     }
-    process.stdout.write(r.summaryJson + "\n");
+    await writeOut(r.summaryJson + "\n");
     say(`summary of pod ${r.pod} (exit code ${r.exitCode})`);
     return CommandExitCode.ok;
   } finally {
