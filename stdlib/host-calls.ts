@@ -62,7 +62,10 @@ export interface SyncHostCalls {
   /** Returns the parent group path, to pass back to groupLeave. */
   "loadgen.groupEnter": (name: string) => string;
   "loadgen.groupLeave": (parent: string, elapsedMs: number) => undefined;
-  /** Bound by the `open()` global (runtime/vu/guest-globals.ts); binary files come back as latin1 text. */
+  /**
+   * Bound by the `open()` global (runtime/vu/guest-globals.ts); binary files come back as base64 text (a string
+   * crosses into the VU as a C string, so a NUL byte would end it), which the global decodes.
+   */
   "loadgen.open": (path: string, mode: "r" | "b") => string;
 
   "metrics.register": (name: string, type: MetricKind, isTime: boolean) => number;

@@ -18,13 +18,23 @@ export function envSource(runEnvJson: string, scenarioEnvJson: string | undefine
 
 /** Globals built on first use, as `(loadgen) => value` source called with the `__loadgen` binder. */
 export const LAZY_GLOBALS: Readonly<Record<string, string>> = {
+  // Binary files arrive as base64: a string with a NUL byte in it would end there on its way into the VU.
   open: `(loadgen) => {
     const openHost = loadgen.sync("loadgen.open");
+    const digits = new Uint8Array(128);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (let i = 0; i < 64; i++) digits[alphabet.charCodeAt(i)] = i;
     return function open(path, mode) {
       const text = openHost(String(path), mode === undefined ? "r" : String(mode));
       if (mode !== "b") return text;
-      const bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+      const bytes = new Uint8Array((text.length / 4) * 3 - pad);
+      for (let i = 0, j = 0; i < text.length; i += 4) {
+        const n = (digits[text.charCodeAt(i)] << 18) | (digits[text.charCodeAt(i + 1)] << 12) | (digits[text.charCodeAt(i + 2)] << 6) | digits[text.charCodeAt(i + 3)];
+        bytes[j++] = n >> 16;
+        if (j < bytes.length) bytes[j++] = (n >> 8) & 255;
+        if (j < bytes.length) bytes[j++] = n & 255;
+      }
       return bytes.buffer;
     };
   }`,

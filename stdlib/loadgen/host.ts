@@ -34,7 +34,7 @@ export const loadgenModule: HostModule = {
           const key = `${mode}:${file}`;
           let content = files.get(key);
           if (content === undefined) {
-            content = run.scriptFiles.read(String(file)).toString(mode === "b" ? "latin1" : "utf8");
+            content = run.scriptFiles.read(String(file)).toString(mode === "b" ? "base64" : "utf8");
             files.set(key, content);
           }
           return content;

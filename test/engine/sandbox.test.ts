@@ -34,6 +34,17 @@ test("open() in init reads text and binary files below the script's folder; in a
   assert.is(seriesOf(o, "checks").length, 3);
 });
 
+test("open(path, \"b\") gives every byte of a binary file, NUL bytes and all", async () => {
+  const script = tempScenario(`import { check } from "loadgen";
+const b = new Uint8Array(open("bytes.bin", "b"));
+export default function () { check(b, { "all 256 byte values, twice": (x) => x.length === 512 && x.every((v, i) => v === i % 256) }); }
+`);
+  writeFileSync(path.join(path.dirname(script), "bytes.bin"), Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256)));
+  const o = await runScenario(script);
+  assert.is(o.exitCode, 0, o.logs.join("\n"));
+  assert.equal(failedChecks(o), []);
+});
+
 const outside = mkdtempSync(path.join(os.tmpdir(), "loadgen-outside-"));
 writeFileSync(path.join(outside, "secret.txt"), "s3cret");
 
