@@ -135,7 +135,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     ttlSecondsAfterFinished: Math.ceil(flags.ttl / 1000),
     ...(flags.schedule ? { schedule: flags.schedule } : {}),
     resources: { requests: flags.requests, limits: flags.limits },
-    ...(talksToCluster || flags.allow.length ? { clusterAccess: { rules: flags.allow.length ? flags.allow : DEFAULT_ACCESS_RULES } } : {}),
+    ...(talksToCluster || flags.allow.length ? { clusterAccess: { rules: [...DEFAULT_ACCESS_RULES, ...flags.allow] } } : {}),
     ...(placement ? { placement } : {}),
   };
   const manifests = jobManifests(spec);

@@ -90,7 +90,7 @@ export const JOB_FLAGS = {
   schedule: parsedFlag("--schedule <cron>", "a CronJob (concurrencyPolicy: Forbid) on this schedule instead of one Job", cronSchedule),
   requests: defaultedFlag("--requests <list>", "the runner's resource requests", resourceList("--requests"), { cpu: "100m", memory: "128Mi" }, { defaultText: "cpu=100m,memory=128Mi" }),
   limits: defaultedFlag("--limits <list>", "the runner's resource limits (none: no limits)", resourceList("--limits"), { memory: "1Gi" }, { defaultText: "memory=1Gi" }),
-  allow: repeatableFlag<readonly AccessRule[]>("--allow <VERBS:RESOURCES>", "what the runner may do in its namespace, for a scenario that imports loadgen/k8s (repeatable; default: get,list,watch of pods, configmaps, services, deployments, jobs, VMIs…, never secrets)", accessRule, []),
+  allow: repeatableFlag<readonly AccessRule[]>("--allow <VERBS:RESOURCES>", "what the runner may do in its namespace besides reading its workloads (get,list,watch of pods, configmaps, services, deployments, jobs, VMIs…, never secrets), for a scenario that imports loadgen/k8s (repeatable)", accessRule, []),
   placement: defaultedFlag("--placement <where>", "real-node: the local cluster's real node (host network, its taint); cluster: where the scheduler puts it; auto: real-node on the local cluster", undefined, "auto", { choices: ["auto", "real-node", "cluster"] }),
   follow: switchFlag("-f, --follow", "stream the pod's logs (init containers, then the run) through the API server"),
   wait: negatedFlag("--no-wait", "return once the Job is created (the default waits for it and exits with the run's exit code)"),

@@ -58,8 +58,8 @@ export const COMPONENT = "load-generator";
 export const RUNNER_CONTAINER = "loadgen";
 
 /**
- * What a runner may do when no --allow is given: read the workload kinds of its namespace (what load tests usually
- * watch), never secrets, never write. Writes are granted with --allow.
+ * What a runner that talks to the cluster may always do: read the workload kinds of its namespace (what load tests
+ * usually watch), never secrets, never write. Writes are granted with --allow, added to these.
  */
 export const DEFAULT_ACCESS_RULES: readonly AccessRule[] = [
   { apiGroups: [""], resources: ["pods", "pods/log", "configmaps", "services", "endpoints", "events", "persistentvolumeclaims"], verbs: ["get", "list", "watch"] },
