@@ -5,7 +5,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { followPodLog } from "../kube/pod-log.ts";
 import { SUMMARY_LINE_MARKER } from "../output/summary/summary-line-output.ts";
 import { RUNNER_CONTAINER } from "./job-spec.ts";
-import { runnerState, type RunnerState } from "./job-status.ts";
+import { jobFinished, runnerState, type RunnerState } from "./job-status.ts";
 
 export interface FollowOptions {
   /** Stream the containers' logs to `output`. */
@@ -70,6 +70,7 @@ export async function followJob(client: KubeClient, namespace: string, name: str
       if (latest.phase === "ended" || latest.phase === "failed") {
         // The log stream ends by itself once the container has ended; a little grace for its last bytes.
         await Promise.race([logsDone, sleep(10_000)]);
+        if (latest.phase === "ended") await untilFinished(client, namespace, name, o.signal);
         return latest;
       }
       await sleep(o.pollMs ?? 1_000, o.signal);
@@ -77,6 +78,18 @@ export async function followJob(client: KubeClient, namespace: string, name: str
   } finally {
     stop.abort();
     o.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/**
+ * Waits (briefly) for the Job controller to mark the Job Complete or Failed after its pod ended, so that the command
+ * returns with the Job in its final state (what a script that reads it next, or deletes it, expects).
+ */
+async function untilFinished(client: KubeClient, namespace: string, name: string, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !signal?.aborted) {
+    if ((await jobFinished(client, namespace, name).catch(() => "gone")) !== undefined) return;
+    await sleep(250, signal);
   }
 }
 

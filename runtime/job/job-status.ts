@@ -77,3 +77,10 @@ export async function runnerState(client: KubeClient, namespace: string, name: s
 export function isNotFound(e: unknown): boolean {
   return e instanceof K8sError && e.status === 404;
 }
+
+/** The Job's terminal condition (Complete or Failed), undefined while it has none. */
+export async function jobFinished(client: KubeClient, namespace: string, name: string): Promise<"Complete" | "Failed" | undefined> {
+  const job = JSON.parse((await client.get("jobs.batch", name, { namespace, quiet: true })).body ?? "{}") as KubeObject;
+  const done = (job.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  return done?.type as "Complete" | "Failed" | undefined;
+}
