@@ -106,6 +106,10 @@ export interface AsyncHostCalls {
   /** The events that arrive within `maxWaitMs` (possibly none). */
   "k8s.watchNext": (id: number, maxWaitMs: number) => JsonText<K8s.WatchEvent[]>;
   "k8s.watchClose": (id: number) => undefined;
+  /** Returns the replica watch's id. */
+  "k8s.watchReplicas": (workload: string, options: Options<K8s.WatchReplicasOptions>) => string;
+  /** The timeline so far; with `stop`, after stopping the watch. */
+  "k8s.replicaTimeline": (id: string, stop: boolean) => JsonText<K8s.ScalingTimeline>;
 
   /** `kind` undefined: whatever the template renders; `template`: a built-in name or YAML text (undefined: the kind's). */
   "kubevirt.create": (kind: string | undefined, template: string | undefined, options: Options<KubevirtCreateOptions>) => JsonText<Kubevirt.Created>;

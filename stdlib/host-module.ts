@@ -99,6 +99,11 @@ export interface ExecutionView {
   iterationsCompleted(): number;
   /** Milliseconds since the scenarios started. */
   elapsedMs(): number;
+  /**
+   * When the scenarios started (the load began), in ms since the epoch; undefined before (init, setup). Host-side
+   * observers that time what the load did (loadgen/k8s's replica timeline) measure from here.
+   */
+  startedAtMs(): number | undefined;
 }
 
 /** The host half of one module for one run. */

@@ -82,6 +82,7 @@ const idleExecution: ExecutionView = {
   vusInitialized: () => 0,
   iterationsCompleted: () => 0,
   elapsedMs: () => 0,
+  startedAtMs: () => undefined,
 };
 
 /**

@@ -38,6 +38,8 @@ const ASYNC: Record<keyof AsyncHostCalls, true> = {
   "k8s.watchOpen": true,
   "k8s.watchNext": true,
   "k8s.watchClose": true,
+  "k8s.watchReplicas": true,
+  "k8s.replicaTimeline": true,
   "kubevirt.create": true,
   "kubevirt.runStrategy": true,
   "kubevirt.restart": true,
