@@ -6,10 +6,11 @@
 // parameters: an independent count to compare a load generator's with).
 //
 //   node examples/consumer/server.mjs --port 8000 [--host 127.0.0.1] [--time-scale 1] [--memory-scale 1] [--retain until-cleanup|duration]
+//                                     [--no-access-log]
 //
 // --time-scale and --memory-scale shorten and shrink the work (tests, demos): a request for duration=20 works
 // 20 × time-scale seconds and memory_size=150 holds 150 × memory-scale MiB; answers still echo what was asked.
-import { createServer } from "node:http";
+import { createServer, STATUS_CODES } from "node:http";
 import { constants as perf, PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
@@ -20,13 +21,18 @@ import { ProcessWork } from "./work.mjs";
 // ---- command line ----
 
 function usage(message) {
-  process.stderr.write(`consumer: ${message}\nusage: node examples/consumer/server.mjs [--port 8000] [--host 127.0.0.1] [--time-scale F] [--memory-scale F] [--retain until-cleanup|duration]\n`);
+  process.stderr.write(`consumer: ${message}\nusage: node examples/consumer/server.mjs [--port 8000] [--host 127.0.0.1] [--time-scale F] [--memory-scale F] [--retain until-cleanup|duration] [--no-access-log]\n`);
   process.exit(2);
 }
+
+// uvicorn's flag: access lines are on unless it is given (parseArgs of Node 20 has no negated booleans).
+const argv = process.argv.slice(2);
+const accessLog = !argv.includes("--no-access-log");
 
 let args;
 try {
   args = parseArgs({
+    args: argv.filter((a) => a !== "--no-access-log"),
     options: {
       port: { type: "string", default: process.env.PORT ?? "8000" },
       host: { type: "string", default: "127.0.0.1" },
@@ -204,6 +210,11 @@ const server = createServer((req, res) => {
     requests.inc({ method: req.method, status: `${String(res.statusCode)[0]}xx`, handler });
     duration.observe({ method: req.method, handler }, seconds);
     durationHighr.observe(undefined, seconds);
+    // uvicorn's access line, written when the answer is sent.
+    if (accessLog) {
+      const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+      process.stdout.write(`INFO:     ${peer} - "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ""}\n`);
+    }
   });
   // The request has no body to read (the original takes query parameters only); drain whatever comes.
   req.resume();

@@ -14,7 +14,7 @@
 import { randomFillSync } from "node:crypto";
 
 /** One CPU slice: busy this long, then yield (long enough to be real work, short enough for /health to stay quick). */
-const SLICE_MS = 10;
+const SLICE_MS = 5;
 /** The original's objects are 1,000-character strings: its list_size / objects_created count those. */
 const OBJECT_BYTES = 1000;
 /** Memory is written in pieces of this size with a yield in between, so filling 500 MB does not stall the server. */
