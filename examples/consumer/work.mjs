@@ -1,10 +1,10 @@
 // The work POST /process does, after NimbusGuard's consumer (src/consumer/main.py @1fc9cf5):
 //
 // - CPU: a prime search by trial division over 2 … intensity × 10,000, repeated until `duration` has passed. The
-//   original spins flat out whatever the intensity (intensity only widens the search); here a job is busy for
-//   intensity/10 of its time, in slices of SLICE_MS, and yields between slices, so the load is proportional to the
-//   intensity and /health, /metrics answer while jobs run. All jobs share this process's one JavaScript thread, as
-//   the original's share Python's GIL: one replica gives at most one core, more replicas give more.
+//   original spins flat out whatever the intensity (intensity only widens the search); here a job gets intensity/10
+//   of a core (cpu-scheduler.mjs), so the load is proportional to the intensity and /health, /metrics answer while
+//   jobs run. All jobs share this process's one JavaScript thread, as the original's share Python's GIL: one replica
+//   gives at most one core, more replicas give more.
 // - Memory: `memory_size` MB (MiB, as the original's size_mb × 1024 × 1024) really allocated and written (every page
 //   resident), appended to a store that keeps it after the job, until DELETE /process/cleanup, as the original's
 //   global memory_store did (`retain: "duration"` takes it out of the store when the job ends instead). The job holds
@@ -12,9 +12,8 @@
 // - Sync mode runs both at once and answers when both are done; async mode answers at once and then runs the CPU part
 //   and after it the memory part, one after the other, as Starlette's BackgroundTasks ran the original's two tasks.
 import { randomFillSync } from "node:crypto";
+import { CpuScheduler } from "./cpu-scheduler.mjs";
 
-/** One CPU slice: busy this long, then yield (long enough to be real work, short enough for /health to stay quick). */
-const SLICE_MS = 5;
 /** The original's objects are 1,000-character strings: its list_size / objects_created count those. */
 const OBJECT_BYTES = 1000;
 /** Memory is written in pieces of this size with a yield in between, so filling 500 MB does not stall the server. */
@@ -54,34 +53,9 @@ export class ProcessWork {
     return this.storeBytes() + this.heldOutsideStore;
   }
 
-  /** CPU work: returns the primes found (counted over every pass, as the original did). */
-  async cpu(intensity, durationS) {
-    const end = performance.now() + durationS * 1000 * this.timeScale;
-    const max = intensity * 10_000;
-    const idleMs = (SLICE_MS * (10 - intensity)) / intensity;
-    let primes = 0;
-    let num = 2;
-    while (!this.closed) {
-      const sliceEnd = Math.min(performance.now() + SLICE_MS, end);
-      // Check the clock every 64 numbers: cheap, and a slice never overruns by more than a few microseconds.
-      for (let now = performance.now(); now < sliceEnd; now = performance.now()) {
-        for (let k = 0; k < 64; k++) {
-          let prime = true;
-          for (let i = 2, r = Math.floor(Math.sqrt(num)); i <= r; i++) {
-            if (num % i === 0) {
-              prime = false;
-              break;
-            }
-          }
-          if (prime) primes++;
-          num = num + 1 >= max ? 2 : num + 1;
-        }
-      }
-      if (performance.now() >= end) break;
-      if (idleMs > 0) await sleep(Math.min(idleMs, end - performance.now()));
-      else await yieldNow();
-    }
-    return primes;
+  /** CPU work for `durationS` (× timeScale): resolves with the primes found (counted over every pass, as the original did). */
+  cpu(intensity, durationS) {
+    return this.#cpu.run(intensity, durationS * 1000 * this.timeScale);
   }
 
   /** Memory work: allocates, stores, holds for the duration; returns the original's objects_created. */
@@ -114,6 +88,7 @@ export class ProcessWork {
 
   /** Jobs holding memory now (their entries may have left the store). */
   #holding = new Set();
+  #cpu = new CpuScheduler();
 
   /** Sync mode: CPU and memory at once; resolves with the original's answer fields. */
   async runSync(p) {
@@ -156,5 +131,6 @@ export class ProcessWork {
   /** Stops every job at its next slice (server shutdown). */
   close() {
     this.closed = true;
+    this.#cpu.close();
   }
 }

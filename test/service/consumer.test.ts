@@ -95,6 +95,19 @@ test("sync answers when the work is done, async at once: ordered by their answer
   await call("DELETE", "/process/cleanup");
 });
 
+test("/health answers while twenty jobs work: between two CPU slices, not after the jobs", async () => {
+  await idle();
+  // 20 sync jobs of 20 × 0.2 = 4 s each, at intensity 5: together they want ten cores of this one thread.
+  const jobs = Array.from({ length: 20 }, () => call("POST", "/process?cpu_intensity=5&memory_size=10&duration=20&async_mode=false"));
+  await until("the jobs to start", async () => ((await c.status()).jobs_in_flight.sync === 20 ? true : undefined));
+  const health = await call("GET", "/health");
+  const after = await c.status();
+  assert.is(health.status, 200);
+  assert.is(after.jobs_in_flight.sync, 20, "every job was still working when /health answered");
+  await Promise.all(jobs);
+  await call("DELETE", "/process/cleanup");
+});
+
 test("memory_size MB is really held: resident memory grows by it while the job holds it, and the store keeps it", async () => {
   await idle();
   await call("DELETE", "/process/cleanup");
