@@ -22,7 +22,8 @@
 //   URL=http://127.0.0.1:8000   the service
 //   CLEANUP=none|before|after|both   DELETE /process/cleanup before the tests (then a 2 s pause, as --cleanup did)
 //     and/or after them
-//   MONITOR=10s|off   GET /process/status every 10 s during the run (and once at the end) into service_* gauges
+//   MONITOR=10s|off   GET /process/status every 10 s until every request is done (and once at the end) into
+//     service_* gauges
 //   MODEL=closed|open  closed (default): the original's pacing — `concurrency` VUs share the `total` requests
 //     (shared-iterations, the original's semaphore) and request i waits i × delay in its slot before it is sent, so a
 //     slow service slows the load down. open: constant-arrival-rate with the same request rate (total requests over
@@ -39,7 +40,7 @@
 // `http_req_duration{test:NAME}` p(95) as above, and `iterations{test:NAME}` count==total (closed: every request
 // sent and answered) or `dropped_iterations{test:NAME}` count==0 (open). Watch the service's Deployment scale with
 // scenarios/service-load-scaling.ts.
-import { monitor as monitorService, processRequest as sendProcess, planOptions, readKnobs, setupService, teardownService, type LoadTest } from "./lib/service-load.ts";
+import { monitorLoop, processRequest as sendProcess, planOptions, readKnobs, setupService, teardownService, type LoadTest } from "./lib/service-load.ts";
 
 export const TESTS: Readonly<Record<string, LoadTest>> = {
   light: { concurrency: 2, total: 10, cpuIntensity: 2, memoryMb: 20, durationS: 5, async: true, delayS: 0.1, deadlineS: 300 },
@@ -66,7 +67,7 @@ export async function processRequest(): Promise<void> {
 export default processRequest;
 
 export async function monitor(): Promise<void> {
-  await monitorService(knobs);
+  await monitorLoop(TESTS, knobs);
 }
 
 export async function teardown(): Promise<void> {

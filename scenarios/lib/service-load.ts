@@ -180,14 +180,14 @@ export function planOptions(tests: Readonly<Record<string, LoadTest>>, k: Knobs)
   }
   const end = start - (chosen.length > 1 ? GAP_S * k.timeScale : 0);
   if (k.monitorS > 0) {
+    // One VU polling until every request of the chosen tests is done (or, at the latest, the last test's span ends).
     scenarios.monitor = {
-      executor: "constant-arrival-rate",
+      executor: "per-vu-iterations",
       exec: "monitor",
-      rate: 1,
-      timeUnit: ms(k.monitorS * k.timeScale),
-      duration: ms(end),
-      preAllocatedVUs: 1,
-      maxVUs: 1,
+      vus: 1,
+      iterations: 1,
+      maxDuration: ms(end),
+      gracefulStop: "0s",
       tags: { test: "monitor" },
     };
   }
@@ -229,6 +229,21 @@ export async function processRequest(tests: Readonly<Record<string, LoadTest>>, 
     "status is 200": (r) => r.status === 200,
     [`answer is "${want}"`]: (r) => r.status === 200 && r.json("status") === want,
   });
+}
+
+/**
+ * The monitor scenario's one iteration: the status every MONITOR seconds until the load is over, i.e. until every
+ * request of the chosen tests has completed (its scenario's maxDuration ends it otherwise).
+ */
+export async function monitorLoop(tests: Readonly<Record<string, LoadTest>>, k: Knobs): Promise<void> {
+  const chosen = k.test === "all" ? Object.keys(tests) : [k.test];
+  const requests = chosen.reduce((n, name) => n + tests[name]!.total, 0);
+  const loadDone = () => exec.instance.iterationsCompleted >= requests;
+  while (!loadDone()) {
+    await monitor(k);
+    const next = Date.now() + k.monitorS * k.timeScale * 1000;
+    while (Date.now() < next && !loadDone()) await sleep(Math.min(0.25, (next - Date.now()) / 1000));
+  }
 }
 
 /** GET /process/status into the service_* gauges (the original's fields, and the consumer's exact ones when present). */
