@@ -147,7 +147,7 @@ class HttpHost {
         "http.body"(vu: VuContext, id: HostValue, type: HostValue) {
           const r = self.#stored(vu, id);
           if (!r.exchange.kept) return null;
-          return type === "binary" ? r.exchange.bodyBytes().toString("latin1") : r.exchange.text();
+          return type === "binary" ? latin1Text(r.exchange.bodyBytes()) : r.exchange.text();
         },
         "http.setResponseCallback"(vu: VuContext, json: HostValue) {
           self.#vu(vu).expected = parseExpectedStatuses(JSON.parse(String(json)), "setResponseCallback()");
@@ -210,7 +210,9 @@ class HttpHost {
   }
 
   #stored(vu: VuContext, id: HostValue): HttpResult {
-    const r = this.#vus[vu.id]?.responses.get(Number(id));
+    const st = this.#vus[vu.id];
+    st?.sync(vu);
+    const r = st?.responses.get(Number(id));
     if (r === undefined) {
       throw new HttpRequestError("this response is gone: a response's headers, body and timings can be read only in the iteration that made the request (use responseType: \"text\" to keep the body)");
     }
@@ -303,6 +305,15 @@ class HttpHost {
       binaryBody: o.binaryBody === true,
     };
   }
+}
+
+/**
+ * Bytes as text for the guest: latin1, with NUL as U+0100 since strings cross the VU boundary NUL-terminated; the
+ * guest keeps the low byte of each code unit (and Buffer.from(text, "latin1") does the same the other way).
+ */
+function latin1Text(b: Buffer): string {
+  const s = b.toString("latin1");
+  return s.includes("\0") ? s.replaceAll("\0", "\u0100") : s;
 }
 
 /** JSON text of a value of the declared type. */
