@@ -12,6 +12,8 @@ import { DEFAULT_EXPECTED, parseExpectedStatuses, type ExpectedStatuses } from "
 import { HttpRecorder, registerHttpMetrics } from "../../runtime/http-client/http-metrics.ts";
 import { httpOptionProblems, parseHttpOptions, type HttpClientOptions } from "../../runtime/http-client/http-options.ts";
 import { sandboxRules, type ApiServerEndpoint } from "../../runtime/http-client/sandbox.ts";
+import { AddressRules } from "../../runtime/http/address-rules.ts";
+import { InvalidOptionsError } from "../../runtime/errors.ts";
 
 const USER_AGENT = "loadgen/0.1 (http)";
 /** Distinct params texts parsed and kept (a scenario that builds unique params per request stops being cached). */
@@ -83,6 +85,8 @@ class HttpHost {
 
   constructor(run: RunContext) {
     this.#run = run;
+    const problems = networkFlagProblems(run.network);
+    if (problems.length) throw new InvalidOptionsError(problems);
     // Registered now so thresholds on http_* metrics validate before the run starts.
     this.#recorder = new HttpRecorder(registerHttpMetrics(run.metrics), run.engine);
     // Started at once (no options needed): found by the time the first request needs the sandbox rules.
@@ -305,6 +309,27 @@ class HttpHost {
       binaryBody: o.binaryBody === true,
     };
   }
+}
+
+/** Problems with `--block-hostnames` / `--blacklist-ip` values, each naming the flag. */
+function networkFlagProblems(net: RunContext["network"]): string[] {
+  const problems: string[] = [];
+  const probe = new AddressRules();
+  for (const h of net.blockHostnames ?? []) {
+    try {
+      probe.blockHostname(h, "");
+    } catch (e) {
+      problems.push(`--block-hostnames: ${(e as Error).message}`);
+    }
+  }
+  for (const r of net.blacklistIPs ?? []) {
+    try {
+      probe.blockRange(r, "");
+    } catch (e) {
+      problems.push(`--blacklist-ip: ${(e as Error).message}`);
+    }
+  }
+  return problems;
 }
 
 /**

@@ -46,6 +46,7 @@ type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.
 export const routes: Handler = (req, res, body, seen) => {
   const u = new URL(req.url ?? "/", "http://x");
   const write = (status: number, text: string | Buffer, headers: Record<string, string | string[]> = {}) => {
+    if (res.destroyed) return; // the client gave up (a timeout test)
     res.writeHead(status, { "content-type": "text/plain", ...headers });
     const b = typeof text === "string" ? Buffer.from(text) : text;
     seen.bodyBytes += b.length;
