@@ -6,7 +6,7 @@ import type { HostModule, HostModuleInstance, HostValue, RunContext, VuContext }
 import type { EncodedResponse, HostFunctions, HttpGuestOptions, HttpParamsWire, HttpResponseMeta, JsonText } from "../host-calls.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { apiServerUrls, urlPort } from "../../runtime/kube/api-server-urls.ts";
-import { HttpClient, HttpRequestError, headerBytesOf, type BodyMode, type HttpResult, type RequestSpec } from "../../runtime/http-client/http-client.ts";
+import { HttpClient, HttpRequestError, headerBytesOf, type HttpResult, type RequestSpec } from "../../runtime/http-client/http-client.ts";
 import { CookieJar, cookieTarget } from "../../runtime/http-client/cookie-jar.ts";
 import { DEFAULT_EXPECTED, parseExpectedStatuses, type ExpectedStatuses } from "../../runtime/http-client/expected-statuses.ts";
 import { HttpRecorder, registerHttpMetrics } from "../../runtime/http-client/http-metrics.ts";
@@ -272,7 +272,7 @@ class HttpHost {
     }
     const rt = o.responseType;
     if (rt !== undefined && rt !== "text" && rt !== "binary" && rt !== "none") throw bad("responseType", `must be "text", "binary" or "none", got ${JSON.stringify(rt)}`);
-    const bodyMode: BodyMode = rt ?? (opts.discardResponseBodies ? "none" : "lazy");
+    const keep = (rt ?? (opts.discardResponseBodies ? "none" : "text")) !== "none";
     const redirects = o.redirects ?? opts.maxRedirects;
     if (!Number.isInteger(redirects) || redirects < 0) throw bad("redirects", `must be an integer >= 0, got ${JSON.stringify(o.redirects)}`);
     const cookies: Array<{ name: string; value: string; replace: boolean }> = [];
@@ -292,13 +292,11 @@ class HttpHost {
       }
     }
     if (o.jar !== undefined && o.jar !== null && typeof o.jar !== "number") throw bad("jar", "must be a CookieJar or null");
-    const keep = bodyMode !== "none";
     return {
       spec: {
         headers,
         headerBytes: headerBytesOf(headers),
         exchange: { keepBody: keep, keepErrorBody: keep, keepHeaders: true, timeoutMs },
-        bodyMode,
         redirects,
         cookies,
         tags,

@@ -82,7 +82,7 @@ test("responseType none holds no byte of the body on the host either (the client
   const tags = new TagRegistry();
   const client = new HttpClient(parseHttpOptions({}, "t"), new AddressRules(), new HttpRecorder(registerHttpMetrics(metrics), new MetricsEngine(metrics, tags)));
   try {
-    const spec = (keep: boolean) => ({ headers: {}, headerBytes: 0, exchange: { keepBody: keep, keepErrorBody: keep, keepHeaders: true, timeoutMs: 30_000 }, bodyMode: keep ? ("lazy" as const) : ("none" as const), redirects: 0, cookies: [], tags: undefined, name: undefined });
+    const spec = (keep: boolean) => ({ headers: {}, headerBytes: 0, exchange: { keepBody: keep, keepErrorBody: keep, keepHeaders: true, timeoutMs: 30_000 }, redirects: 0, cookies: [], tags: undefined, name: undefined });
     const size = 8 << 20;
     const none = await client.send("GET", client.target(`${s.url}/huge?bytes=${size}`), spec(false), undefined, undefined, tags.empty, DEFAULT_EXPECTED, undefined);
     assert.is(none.exchange.bytes, size);
