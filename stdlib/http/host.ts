@@ -18,14 +18,16 @@ import { InvalidOptionsError } from "../../runtime/errors.ts";
 const USER_AGENT = "loadgen/0.1 (http)";
 /** Distinct params texts parsed and kept (a scenario that builds unique params per request stops being cached). */
 const PARAMS_CACHE_LIMIT = 10_000;
-/** Responses a VU keeps for reading within one iteration; the oldest go first past this. */
+/** Responses a VU keeps for reading within one iteration, and the body bytes they may hold; the oldest go first past either. */
 const RESPONSES_PER_VU = 1_000;
+const KEPT_BYTES_PER_VU = 64 << 20;
 
 /** One VU's state: jars, response callback, and its current iteration's responses. */
 class VuState {
   expected: ExpectedStatuses | null = DEFAULT_EXPECTED;
   readonly jars = new Map<number, CookieJar>();
   readonly responses = new Map<number, HttpResult>();
+  #keptBytes = 0;
   #scenario: string | undefined;
   #iteration = -1;
   #phase = "";
@@ -41,13 +43,20 @@ class VuState {
       this.#scenario = vu.scenario;
       this.#phase = vu.phase;
       this.responses.clear();
+      this.#keptBytes = 0;
     }
   }
 
   keep(id: number, r: HttpResult): void {
     const m = this.responses;
-    if (m.size >= RESPONSES_PER_VU) m.delete(m.keys().next().value!);
+    const bytes = r.exchange.kept ? r.exchange.bytes : 0;
+    while (m.size > 0 && (m.size >= RESPONSES_PER_VU || this.#keptBytes + bytes > KEPT_BYTES_PER_VU)) {
+      const [oldest, old] = m.entries().next().value!;
+      m.delete(oldest);
+      if (old.exchange.kept) this.#keptBytes -= old.exchange.bytes;
+    }
     m.set(id, r);
+    this.#keptBytes += bytes;
   }
 }
 

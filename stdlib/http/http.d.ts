@@ -22,7 +22,8 @@
  *
  * Bodies are not decoded unless the scenario reads them: by default `res.body` and `res.headers` are fetched from the
  * host the first time they are read, within the iteration that made the request (after it, they are gone: read them
- * before, or ask for `responseType: "text"`, which copies the body in at once). `responseType: "none"` (or the
+ * before, or ask for `responseType: "text"`, which copies the body in at once); a VU keeps its last 1,000 responses
+ * and 64 MiB of their bodies. `responseType: "none"` (or the
  * top-level `discardResponseBodies: true`) reads the body off the wire without keeping it at all.
  *
  * Metrics (k6's names; tags `method`, `url`, `name`, `status`, `proto`, `expected_response`, `error_code` for failures,
