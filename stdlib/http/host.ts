@@ -118,8 +118,10 @@ class HttpHost {
       }
       const net = run.network;
       const rules = await sandboxRules({
-        blockHostnames: [...options.blockHostnames, ...(net.blockHostnames ?? [])],
-        blacklistIPs: [...options.blacklistIPs, ...(net.blacklistIPs ?? [])],
+        blockHostnames: options.blockHostnames,
+        blacklistIPs: options.blacklistIPs,
+        flagHostnames: net.blockHostnames ?? [],
+        flagIPs: net.blacklistIPs ?? [],
         apiServers: await this.#apiServers,
       });
       this.#client = new HttpClient(options, rules, this.#recorder);
