@@ -97,11 +97,10 @@ export class CookieJar {
     for (const d of domainsOf(target.host)) {
       const list = this.#byDomain.get(d);
       if (list === undefined) continue;
-      for (let i = list.length - 1; i >= 0; i--) {
-        const c = list[i]!;
+      let expired = false;
+      for (const c of list) {
         if (c.expiresAt <= now) {
-          list.splice(i, 1);
-          this.#count--;
+          expired = true;
           continue;
         }
         if (c.hostOnly && d !== target.host) continue;
@@ -109,7 +108,14 @@ export class CookieJar {
         if (!pathMatch(target.path, c.path)) continue;
         out.push(c);
       }
+      if (expired) {
+        const kept = list.filter((c) => c.expiresAt > now);
+        this.#count -= list.length - kept.length;
+        if (kept.length === 0) this.#byDomain.delete(d);
+        else this.#byDomain.set(d, kept);
+      }
     }
+    // Longest path first; among equal paths, the earliest set first (a stable sort keeps the order they were stored in).
     return out.sort((a, b) => b.path.length - a.path.length);
   }
 

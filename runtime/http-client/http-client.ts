@@ -16,17 +16,14 @@ import type { ExpectedStatuses } from "./expected-statuses.ts";
 import { EXPECTED, NOT_JUDGED, UNEXPECTED, type HttpRecorder, type Judged, type Timings } from "./http-metrics.ts";
 import type { HttpClientOptions } from "./http-options.ts";
 
-/** What the body of an answer is kept as. `lazy`: kept undecoded until read (the default). */
-export type BodyMode = "text" | "binary" | "none" | "lazy";
-
 /** A request's parameters, prepared once per distinct params (the binding caches them). */
 export interface RequestSpec {
   /** Request headers, lower-case names, the default User-Agent added. */
   readonly headers: Readonly<Record<string, string>>;
   /** Bytes the headers take on the wire ("name: value\r\n" each). */
   readonly headerBytes: number;
+  /** Whether the body is kept (not with responseType "none") and the timeout. */
   readonly exchange: ExchangeOptions;
-  readonly bodyMode: BodyMode;
   readonly redirects: number;
   /** Cookies of the params, sent besides (or, `replace`, instead of) the jar's. */
   readonly cookies: ReadonlyArray<{ readonly name: string; readonly value: string; readonly replace: boolean }>;
@@ -96,6 +93,7 @@ export class HttpClient {
 
   /** A method as undici sends it. @throws {HttpRequestError} for one k6/http does not send. */
   method(m: string): Dispatcher.HttpMethod {
+    if (METHODS.has(m)) return m as Dispatcher.HttpMethod;
     const u = m.toUpperCase();
     if (!METHODS.has(u)) throw new HttpRequestError(`unknown HTTP method "${m}" (use ${[...METHODS].join(", ")})`);
     return u as Dispatcher.HttpMethod;

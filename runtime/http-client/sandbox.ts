@@ -24,10 +24,14 @@ export interface ApiServerEndpoint {
 
 /** What the rules are made of. */
 export interface SandboxSpec {
-  /** k6's blockHostnames, from the options and `--block-hostnames`. */
+  /** k6's blockHostnames option. */
   readonly blockHostnames: readonly string[];
-  /** k6's blacklistIPs, from the options and `--blacklist-ip`. */
+  /** k6's blacklistIPs option. */
   readonly blacklistIPs: readonly string[];
+  /** `--block-hostnames`. */
+  readonly flagHostnames: readonly string[];
+  /** `--blacklist-ip`. */
+  readonly flagIPs: readonly string[];
   readonly apiServers: readonly ApiServerEndpoint[];
 }
 
@@ -39,8 +43,10 @@ export async function sandboxRules(spec: SandboxSpec): Promise<AddressRules> {
   const rules = new AddressRules();
   for (const r of METADATA_RANGES) rules.blockRange(r, METADATA_REASON);
   for (const h of METADATA_HOSTNAMES) rules.blockHostname(h, METADATA_REASON);
-  for (const h of spec.blockHostnames) rules.blockHostname(h, "in blockHostnames");
-  for (const r of spec.blacklistIPs) rules.blockRange(r, "in blacklistIPs");
+  for (const h of spec.blockHostnames) rules.blockHostname(h, `${h} is in the options' blockHostnames`);
+  for (const r of spec.blacklistIPs) rules.blockRange(r, `${r} is in the options' blacklistIPs`);
+  for (const h of spec.flagHostnames) rules.blockHostname(h, `${h} is blocked by --block-hostnames`);
+  for (const r of spec.flagIPs) rules.blockRange(r, `${r} is blocked by --blacklist-ip`);
   const local = localAddresses();
   for (const api of spec.apiServers) {
     const reason = `${API_SERVER_REASON}; ${api.source}`;

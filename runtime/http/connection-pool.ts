@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import { Client, Pool, type Dispatcher } from "undici";
 import type { AddressPolicy } from "./address-rules.ts";
 import { guardedConnector, ObservedClient, ObservedConnection } from "./guarded-connector.ts";
+import { ObservedPool } from "./observed-pool.ts";
 
 /** The TLS settings undici needs to connect (`connect` option). */
 export interface TlsConnectOptions {
@@ -45,7 +46,7 @@ export class ConnectionPool {
   #next = 0;
   readonly #origin: string;
   readonly #connect: TlsConnectOptions;
-  #h1: Pool | undefined;
+  #h1: Dispatcher | undefined;
 
   readonly #guard: ConnectionPoolOptions["guard"];
 
@@ -77,12 +78,20 @@ export class ConnectionPool {
   #client(options: Client.Options): Client {
     const guard = this.#guard;
     if (guard === undefined) return new Client(this.#origin, { ...options, connect: this.#connect });
+    return this.#observed(options, guard);
+  }
+
+  #observed(options: Client.Options, guard: NonNullable<ConnectionPoolOptions["guard"]>): ObservedClient {
     const observed = new ObservedConnection();
-    let client: Client | undefined;
+    observed.capacity = options.pipelining ?? 1;
+    let client: ObservedClient | undefined;
     // A connection that negotiated h2 takes many streams; the Client starts at one request at a time (HTTP/1.1's).
     const onConnected = options.allowH2 === true && options.pipelining === 1
       ? (s: Socket) => {
-          if ((s as { alpnProtocol?: string }).alpnProtocol === "h2" && client !== undefined) client.pipelining = H2_STREAMS;
+          if ((s as { alpnProtocol?: string }).alpnProtocol === "h2" && client !== undefined) {
+            client.pipelining = H2_STREAMS;
+            observed.capacity = H2_STREAMS;
+          }
         }
       : undefined;
     const connect = guardedConnector({ ...this.#connect, allowH2: options.allowH2 === true, timeout: guard.connectTimeoutMs, policy: guard.policy }, observed, onConnected);
@@ -90,14 +99,12 @@ export class ConnectionPool {
     return client;
   }
 
-  /** A Pool of `connections` sockets (null: as many as requests in flight), offering h2 when `h2`. */
-  #pool(connections: number | null, h2: boolean): Pool {
-    if (this.#guard === undefined) return new Pool(this.#origin, { connections, connect: this.#connect, pipelining: 1, allowH2: h2 });
-    return new Pool(this.#origin, {
-      connections,
-      pipelining: 1,
-      factory: (origin, opts) => this.#client({ ...(opts as Client.Options), allowH2: h2, maxConcurrentStreams: H2_STREAMS, pipelining: 1 }),
-    });
+  /** A pool of `connections` sockets (null: as many as requests in flight), offering h2 when `h2`. */
+  #pool(connections: number | null, h2: boolean): Dispatcher {
+    const guard = this.#guard;
+    if (guard === undefined) return new Pool(this.#origin, { connections, connect: this.#connect, pipelining: 1, allowH2: h2 });
+    const pool = new ObservedPool(() => this.#observed({ allowH2: h2, maxConcurrentStreams: H2_STREAMS, pipelining: 1 }, guard), connections ?? 0);
+    return pool as unknown as Dispatcher;
   }
 
   /** The next connection, round-robin (kperf's `restCli[i % conns]`, per request rather than per client goroutine). */

@@ -103,6 +103,8 @@ export class Exchange implements ConnectionAware {
   #tail = "";
   #found = false;
   #abort: ((err?: Error) => void) | undefined;
+  /** This attempt's end was counted off its connection's in-flight requests. */
+  #released = false;
 
   constructor(ctx: ExchangeContext, method: Dispatcher.HttpMethod, path: string, headers: Record<string, string>, body: string | Buffer | undefined, o: ExchangeOptions, dispatcher: Dispatcher) {
     this.#ctx = ctx;
@@ -145,6 +147,8 @@ export class Exchange implements ConnectionAware {
 
   #send(): void {
     this.dispatchedAt = performance.now();
+    this.#released = false;
+    this.connection = undefined;
     try {
       this.#dispatcher.dispatch(
         {
@@ -248,7 +252,16 @@ export class Exchange implements ConnectionAware {
     return true;
   }
 
+  /** Counts this attempt off its connection (once), so the pool sends the next request there. */
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const c = this.connection;
+    if (c !== undefined) c.inFlight--;
+  }
+
   onComplete(): void {
+    this.#release();
     if (this.#found) return;
     const s = this.status;
     if (s >= 400 && this.#attempt < this.#ctx.maxRetries && this.#retryAfterS !== undefined && (s === 429 || s >= 500)) {
@@ -259,6 +272,7 @@ export class Exchange implements ConnectionAware {
   }
 
   onError(err: Error): void {
+    this.#release();
     if (this.#found) return;
     if (this.status === 0 && this.#attempt < GOAWAY_RETRIES && goaway(err)) {
       this.#dispatcher = this.#ctx.pool.http1();

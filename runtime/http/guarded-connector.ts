@@ -15,9 +15,16 @@ export class ObservedConnection {
   tlsMs = 0;
   /** `HTTP/2.0` when ALPN chose h2, else `HTTP/1.1`. */
   protocol = "HTTP/1.1";
+  /** Requests dispatched to the Client and not yet ended (counted by ConnectionAware handlers). */
+  inFlight = 0;
+  /** Requests it takes at once: 1 over HTTP/1.1, the stream limit once h2 is negotiated. */
+  capacity = 1;
 }
 
-/** What a handler must have for an ObservedClient to tell it which connection carries it. */
+/**
+ * What a handler must have for an ObservedClient to tell it which connection carries it. It must decrement the
+ * connection's `inFlight` once when it ends (complete or error).
+ */
 export interface ConnectionAware {
   connection: ObservedConnection | undefined;
 }
@@ -34,7 +41,10 @@ export class ObservedClient extends Client {
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const h = handler as Partial<ConnectionAware>;
-    if ("connection" in h) h.connection = this.observed;
+    if ("connection" in h) {
+      h.connection = this.observed;
+      this.observed.inFlight++;
+    }
     return super.dispatch(options, handler);
   }
 }

@@ -114,7 +114,7 @@ class Response implements ResponseApi {
   json(selector?: string): Decoded {
     const b = this.body;
     if (b === null) throw new SyntaxError("the response has no body (responseType \"none\", or no answer)");
-    const v = JSON.parse(typeof b === "string" ? b : latin1Of(new Uint8Array(b)));
+    const v = JSON.parse(typeof b === "string" ? b : utf8Of(new Uint8Array(b)));
     return selector === undefined ? v : select(v, selector);
   }
 }
@@ -143,14 +143,26 @@ function select(v: Decoded, path: string): Decoded {
 
 function bytesOf(latin1: string): ArrayBuffer {
   const bytes = new Uint8Array(latin1.length);
-  for (let i = 0; i < latin1.length; i++) bytes[i] = latin1.charCodeAt(i);
+  // The host sends NUL as U+0100 (strings cross NUL-terminated): keep the low byte.
+  for (let i = 0; i < latin1.length; i++) bytes[i] = latin1.charCodeAt(i) & 255;
   return bytes.buffer;
 }
 
+/** Bytes as latin1 text for the host, NUL as U+0100 (strings cross NUL-terminated; the host keeps the low byte). */
 function latin1Of(bytes: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const part = Array.from(bytes.subarray(i, i + 8192), (b) => (b === 0 ? 256 : b));
+    s += String.fromCharCode.apply(null, part);
+  }
   return s;
+}
+
+/** UTF-8 bytes as text (for json() of a binary body). */
+function utf8Of(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return decodeURIComponent(escape(s));
 }
 
 function formEncode(o: Record<string, unknown>): string {
@@ -202,8 +214,8 @@ export function request(method: string, url: RequestURL, body?: RequestBody, par
   const type = p?.responseType;
   const send = type === "text" ? requestText : type === "binary" ? requestBinary : requestLazy;
   // A CookieJar crosses as its id (its toJSON); the response callback is plain data already.
-  const wire = p === undefined ? undefined : (jsonText(binary ? { ...p, binaryBody: true } : p) as unknown as JsonText<HttpParamsWire>);
-  return send(String(method), u, b, wire);
+  const wire = binary ? jsonText({ ...p, binaryBody: true }) : p === undefined ? undefined : jsonText(p);
+  return send(String(method), u, b, wire as unknown as JsonText<HttpParamsWire> | undefined);
 }
 
 export const asyncRequest = request;

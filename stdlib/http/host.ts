@@ -6,24 +6,28 @@ import type { HostModule, HostModuleInstance, HostValue, RunContext, VuContext }
 import type { EncodedResponse, HostFunctions, HttpGuestOptions, HttpParamsWire, HttpResponseMeta, JsonText } from "../host-calls.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { apiServerUrls, urlPort } from "../../runtime/kube/api-server-urls.ts";
-import { HttpClient, HttpRequestError, headerBytesOf, type BodyMode, type HttpResult, type RequestSpec } from "../../runtime/http-client/http-client.ts";
+import { HttpClient, HttpRequestError, headerBytesOf, type HttpResult, type RequestSpec } from "../../runtime/http-client/http-client.ts";
 import { CookieJar, cookieTarget } from "../../runtime/http-client/cookie-jar.ts";
 import { DEFAULT_EXPECTED, parseExpectedStatuses, type ExpectedStatuses } from "../../runtime/http-client/expected-statuses.ts";
 import { HttpRecorder, registerHttpMetrics } from "../../runtime/http-client/http-metrics.ts";
 import { httpOptionProblems, parseHttpOptions, type HttpClientOptions } from "../../runtime/http-client/http-options.ts";
 import { sandboxRules, type ApiServerEndpoint } from "../../runtime/http-client/sandbox.ts";
+import { AddressRules } from "../../runtime/http/address-rules.ts";
+import { InvalidOptionsError } from "../../runtime/errors.ts";
 
 const USER_AGENT = "loadgen/0.1 (http)";
 /** Distinct params texts parsed and kept (a scenario that builds unique params per request stops being cached). */
 const PARAMS_CACHE_LIMIT = 10_000;
-/** Responses a VU keeps for reading within one iteration; the oldest go first past this. */
+/** Responses a VU keeps for reading within one iteration, and the body bytes they may hold; the oldest go first past either. */
 const RESPONSES_PER_VU = 1_000;
+const KEPT_BYTES_PER_VU = 64 << 20;
 
 /** One VU's state: jars, response callback, and its current iteration's responses. */
 class VuState {
   expected: ExpectedStatuses | null = DEFAULT_EXPECTED;
   readonly jars = new Map<number, CookieJar>();
   readonly responses = new Map<number, HttpResult>();
+  #keptBytes = 0;
   #scenario: string | undefined;
   #iteration = -1;
   #phase = "";
@@ -39,13 +43,20 @@ class VuState {
       this.#scenario = vu.scenario;
       this.#phase = vu.phase;
       this.responses.clear();
+      this.#keptBytes = 0;
     }
   }
 
   keep(id: number, r: HttpResult): void {
     const m = this.responses;
-    if (m.size >= RESPONSES_PER_VU) m.delete(m.keys().next().value!);
+    const bytes = r.exchange.kept ? r.exchange.bytes : 0;
+    while (m.size > 0 && (m.size >= RESPONSES_PER_VU || this.#keptBytes + bytes > KEPT_BYTES_PER_VU)) {
+      const [oldest, old] = m.entries().next().value!;
+      m.delete(oldest);
+      if (old.exchange.kept) this.#keptBytes -= old.exchange.bytes;
+    }
     m.set(id, r);
+    this.#keptBytes += bytes;
   }
 }
 
@@ -83,6 +94,8 @@ class HttpHost {
 
   constructor(run: RunContext) {
     this.#run = run;
+    const problems = networkFlagProblems(run.network);
+    if (problems.length) throw new InvalidOptionsError(problems);
     // Registered now so thresholds on http_* metrics validate before the run starts.
     this.#recorder = new HttpRecorder(registerHttpMetrics(run.metrics), run.engine);
     // Started at once (no options needed): found by the time the first request needs the sandbox rules.
@@ -105,8 +118,10 @@ class HttpHost {
       }
       const net = run.network;
       const rules = await sandboxRules({
-        blockHostnames: [...options.blockHostnames, ...(net.blockHostnames ?? [])],
-        blacklistIPs: [...options.blacklistIPs, ...(net.blacklistIPs ?? [])],
+        blockHostnames: options.blockHostnames,
+        blacklistIPs: options.blacklistIPs,
+        flagHostnames: net.blockHostnames ?? [],
+        flagIPs: net.blacklistIPs ?? [],
         apiServers: await this.#apiServers,
       });
       this.#client = new HttpClient(options, rules, this.#recorder);
@@ -147,7 +162,7 @@ class HttpHost {
         "http.body"(vu: VuContext, id: HostValue, type: HostValue) {
           const r = self.#stored(vu, id);
           if (!r.exchange.kept) return null;
-          return type === "binary" ? r.exchange.bodyBytes().toString("latin1") : r.exchange.text();
+          return type === "binary" ? latin1Text(r.exchange.bodyBytes()) : r.exchange.text();
         },
         "http.setResponseCallback"(vu: VuContext, json: HostValue) {
           self.#vu(vu).expected = parseExpectedStatuses(JSON.parse(String(json)), "setResponseCallback()");
@@ -210,7 +225,9 @@ class HttpHost {
   }
 
   #stored(vu: VuContext, id: HostValue): HttpResult {
-    const r = this.#vus[vu.id]?.responses.get(Number(id));
+    const st = this.#vus[vu.id];
+    st?.sync(vu);
+    const r = st?.responses.get(Number(id));
     if (r === undefined) {
       throw new HttpRequestError("this response is gone: a response's headers, body and timings can be read only in the iteration that made the request (use responseType: \"text\" to keep the body)");
     }
@@ -266,7 +283,7 @@ class HttpHost {
     }
     const rt = o.responseType;
     if (rt !== undefined && rt !== "text" && rt !== "binary" && rt !== "none") throw bad("responseType", `must be "text", "binary" or "none", got ${JSON.stringify(rt)}`);
-    const bodyMode: BodyMode = rt ?? (opts.discardResponseBodies ? "none" : "lazy");
+    const keep = (rt ?? (opts.discardResponseBodies ? "none" : "text")) !== "none";
     const redirects = o.redirects ?? opts.maxRedirects;
     if (!Number.isInteger(redirects) || redirects < 0) throw bad("redirects", `must be an integer >= 0, got ${JSON.stringify(o.redirects)}`);
     const cookies: Array<{ name: string; value: string; replace: boolean }> = [];
@@ -286,13 +303,11 @@ class HttpHost {
       }
     }
     if (o.jar !== undefined && o.jar !== null && typeof o.jar !== "number") throw bad("jar", "must be a CookieJar or null");
-    const keep = bodyMode !== "none";
     return {
       spec: {
         headers,
         headerBytes: headerBytesOf(headers),
         exchange: { keepBody: keep, keepErrorBody: keep, keepHeaders: true, timeoutMs },
-        bodyMode,
         redirects,
         cookies,
         tags,
@@ -303,6 +318,36 @@ class HttpHost {
       binaryBody: o.binaryBody === true,
     };
   }
+}
+
+/** Problems with `--block-hostnames` / `--blacklist-ip` values, each naming the flag. */
+function networkFlagProblems(net: RunContext["network"]): string[] {
+  const problems: string[] = [];
+  const probe = new AddressRules();
+  for (const h of net.blockHostnames ?? []) {
+    try {
+      probe.blockHostname(h, "");
+    } catch (e) {
+      problems.push(`--block-hostnames: ${(e as Error).message}`);
+    }
+  }
+  for (const r of net.blacklistIPs ?? []) {
+    try {
+      probe.blockRange(r, "");
+    } catch (e) {
+      problems.push(`--blacklist-ip: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Bytes as text for the guest: latin1, with NUL as U+0100 since strings cross the VU boundary NUL-terminated; the
+ * guest keeps the low byte of each code unit (and Buffer.from(text, "latin1") does the same the other way).
+ */
+function latin1Text(b: Buffer): string {
+  const s = b.toString("latin1");
+  return s.includes("\0") ? s.replaceAll("\0", "\u0100") : s;
 }
 
 /** JSON text of a value of the declared type. */

@@ -5,7 +5,7 @@
  * **Every request returns a promise** (k6's `http.asyncRequest` style), as every other loadgen module does: a VU is a
  * QuickJS runtime that must not block the host while it waits. A k6 script ports with two edits: make the function
  * `async` and `await` each call.
- * ```ts
+ * ```text
  * // k6                                   // loadgen
  * import http from "k6/http";             import http from "loadgen/http";
  * export default function () {            export default async function () {
@@ -22,7 +22,8 @@
  *
  * Bodies are not decoded unless the scenario reads them: by default `res.body` and `res.headers` are fetched from the
  * host the first time they are read, within the iteration that made the request (after it, they are gone: read them
- * before, or ask for `responseType: "text"`, which copies the body in at once). `responseType: "none"` (or the
+ * before, or ask for `responseType: "text"`, which copies the body in at once); a VU keeps its last 1,000 responses
+ * and 64 MiB of their bodies. `responseType: "none"` (or the
  * top-level `discardResponseBodies: true`) reads the body off the wire without keeping it at all.
  *
  * Metrics (k6's names; tags `method`, `url`, `name`, `status`, `proto`, `expected_response`, `error_code` for failures,
@@ -33,7 +34,7 @@
  * connection, TLS framing excluded). Each redirect hop is a request of its own.
  *
  * URLs with ids in them would make one series per URL: name them. With a `name` tag (`tags: { name: "item" }`) or an
- * {@link url} template (`` http.url`${base}/items/${id}` `` names the request `${base}/items/${}`), both the `name` and
+ * {@link url} template (`` http.url`http://127.0.0.1:8000/items/${id}` `` names the request `http://127.0.0.1:8000/items/${}`), both the `name` and
  * the `url` tag carry the name (k6 ≥ 0.41).
  *
  * The sandbox: a VU reaches only what the run allows. After DNS resolution, on every connection (redirects
@@ -67,7 +68,11 @@ export interface Params {
   headers?: Record<string, string>;
   /** Tags on this request's samples; `name` names it (and sets the `url` tag to the same value). */
   tags?: Tags;
-  /** The whole request's limit (default `options.http.timeout`, 60s), e.g. `"10s"` or milliseconds. Past it: error_code 1050. */
+  /**
+   * How long to wait (default `options.http.timeout`, 60s), e.g. `"10s"` or milliseconds: for the response headers once
+   * the request is written, and for each chunk of the body (error_code 1050). Connecting has its own limit: the smaller
+   * of `options.http.timeout` and 30 s (error_code 1211).
+   */
   timeout?: string | number;
   /** Default: the body is fetched lazily when read (see the module doc); `"none"` when `discardResponseBodies` is set. */
   responseType?: ResponseType;
@@ -142,7 +147,7 @@ export interface Response {
    * @throws {SyntaxError} when the body is not JSON.
    * @example Usage
    * ```ts
-   * const res = await http.get(`${base}/items`);
+   * const res = await http.get(`http://127.0.0.1:8000/items`);
    * const first = res.json("items.0.id");
    * ```
    */
@@ -255,7 +260,7 @@ export interface HttpOptions {
  * @param method `GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`, `OPTIONS` (any case).
  * @example Usage
  * ```ts
- * const res = await http.request("POST", `${base}/process?cpu_intensity=2`, null, { tags: { name: "process" } });
+ * const res = await http.request("POST", `http://127.0.0.1:8000/process?cpu_intensity=2`, null, { tags: { name: "process" } });
  * ```
  */
 export function request(method: string, url: RequestURL, body?: RequestBody, params?: Params): Promise<Response>;
@@ -279,7 +284,7 @@ export function get(url: RequestURL, params?: Params): Promise<Response>;
  * A HEAD (no body is read).
  * @example Usage
  * ```ts
- * const res = await http.head(`${base}/health`);
+ * const res = await http.head(`http://127.0.0.1:8000/health`);
  * ```
  */
 export function head(url: RequestURL, params?: Params): Promise<Response>;
@@ -287,7 +292,7 @@ export function head(url: RequestURL, params?: Params): Promise<Response>;
  * A POST. An object body is sent form-encoded; send JSON as text with a content type.
  * @example Usage
  * ```ts
- * const res = await http.post(`${base}/items`, JSON.stringify({ a: 1 }), { headers: { "Content-Type": "application/json" } });
+ * const res = await http.post(`http://127.0.0.1:8000/items`, JSON.stringify({ a: 1 }), { headers: { "Content-Type": "application/json" } });
  * ```
  */
 export function post(url: RequestURL, body?: RequestBody, params?: Params): Promise<Response>;
@@ -295,7 +300,7 @@ export function post(url: RequestURL, body?: RequestBody, params?: Params): Prom
  * A PUT.
  * @example Usage
  * ```ts
- * await http.put(`${base}/items/1`, "text");
+ * await http.put(`http://127.0.0.1:8000/items/1`, "text");
  * ```
  */
 export function put(url: RequestURL, body?: RequestBody, params?: Params): Promise<Response>;
@@ -303,7 +308,7 @@ export function put(url: RequestURL, body?: RequestBody, params?: Params): Promi
  * A PATCH.
  * @example Usage
  * ```ts
- * await http.patch(`${base}/items/1`, JSON.stringify({ a: 2 }), { headers: { "Content-Type": "application/json" } });
+ * await http.patch(`http://127.0.0.1:8000/items/1`, JSON.stringify({ a: 2 }), { headers: { "Content-Type": "application/json" } });
  * ```
  */
 export function patch(url: RequestURL, body?: RequestBody, params?: Params): Promise<Response>;
@@ -311,7 +316,7 @@ export function patch(url: RequestURL, body?: RequestBody, params?: Params): Pro
  * A DELETE (k6's `http.del`: `delete` is a reserved word).
  * @example Usage
  * ```ts
- * await http.del(`${base}/process/cleanup`);
+ * await http.del(`http://127.0.0.1:8000/process/cleanup`);
  * ```
  */
 export function del(url: RequestURL, body?: RequestBody, params?: Params): Promise<Response>;
@@ -319,7 +324,7 @@ export function del(url: RequestURL, body?: RequestBody, params?: Params): Promi
  * An OPTIONS.
  * @example Usage
  * ```ts
- * const res = await http.options(`${base}/items`);
+ * const res = await http.options(`http://127.0.0.1:8000/items`);
  * ```
  */
 export function options(url: RequestURL, body?: RequestBody, params?: Params): Promise<Response>;
@@ -329,8 +334,8 @@ export function options(url: RequestURL, body?: RequestBody, params?: Params): P
  * resolves with their responses in the same order (or under the same keys, for an object).
  * @example Usage
  * ```ts
- * const [a, b] = await http.batch([`${base}/a`, ["POST", `${base}/b`, "x"]]);
- * const byName = await http.batch({ health: `${base}/health`, ready: { method: "GET", url: `${base}/ready` } });
+ * const [a, b] = await http.batch([`http://127.0.0.1:8000/a`, ["POST", `http://127.0.0.1:8000/b`, "x"]]);
+ * const byName = await http.batch({ health: `http://127.0.0.1:8000/health`, ready: { method: "GET", url: `http://127.0.0.1:8000/ready` } });
  * ```
  */
 export function batch(requests: BatchRequest[]): Promise<Response[]>;
@@ -361,7 +366,8 @@ export function setResponseCallback(callback: ExpectedStatuses | null): void;
  * each value, so ids in URLs do not make one series each.
  * @example Usage
  * ```ts
- * const res = await http.get(http.url`${base}/items/${id}`); // name: "http://127.0.0.1:8000/items/${}"
+ * const id = 42;
+ * const res = await http.get(http.url`http://127.0.0.1:8000/items/${id}`); // name: "http://127.0.0.1:8000/items/${}"
  * ```
  */
 export function url(strings: TemplateStringsArray, ...values: unknown[]): HttpURL;
@@ -371,8 +377,8 @@ export function url(strings: TemplateStringsArray, ...values: unknown[]): HttpUR
  * @example Usage
  * ```ts
  * const jar = http.cookieJar();
- * jar.set(base, "session", "abc");
- * console.log(jar.cookiesForURL(base).session); // ["abc"]
+ * jar.set("http://127.0.0.1:8000/", "session", "abc");
+ * console.log(jar.cookiesForURL("http://127.0.0.1:8000/").session); // ["abc"]
  * ```
  */
 export function cookieJar(): CookieJar;
