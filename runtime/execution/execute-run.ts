@@ -91,6 +91,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   const scenarioRuns: ScenarioRun[] = [];
   const states = new Map<ScenarioRun, ScenarioProgress["state"]>();
   let runStartedAt = performance.now();
+  let scenariosStartedAt: number | undefined;
   const elapsed = () => performance.now() - runStartedAt;
   run.wiring.execution = {
     scenario: (name) => {
@@ -101,6 +102,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     vusInitialized: () => pool.initialized,
     iterationsCompleted: () => scenarioRuns.reduce((n, s) => n + s.completed, 0),
     elapsedMs: elapsed,
+    startedAtMs: () => scenariosStartedAt,
   };
 
   let thresholds = run.thresholds.evaluate(engine, 0);
@@ -142,6 +144,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     }
 
     runStartedAt = performance.now();
+    scenariosStartedAt = Date.now();
     const ticker = setInterval(tick, TICK_MS);
     try {
       await Promise.all(

@@ -25,6 +25,7 @@ export async function prepareScenarioRun(
     env: request.env,
     log: request.log,
     cluster: request.cluster,
+    network: request.network,
     thresholds: request.thresholds,
     runId: request.runId,
   });
