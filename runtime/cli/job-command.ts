@@ -18,6 +18,9 @@ import { applyJob } from "../job/job-apply.ts";
 import { defaultDeadlineSeconds } from "../job/job-deadline.ts";
 import { deleteJobObjects, jobSelector } from "../job/job-delete.ts";
 import { followJob } from "../job/job-follow.ts";
+import { watchScaling, type ScalingWatch } from "../job/job-scaling-watch.ts";
+import { scalingTables } from "../kube/scaling-report.ts";
+import { renderTable } from "../output/summary/render-text.ts";
 import { jobManifests, manifestList, manifestsYaml } from "../job/job-manifests.ts";
 import { jobResult } from "../job/job-result.ts";
 import { DEFAULT_ACCESS_RULES, type JobSpec, type Placement } from "../job/job-spec.ts";
@@ -100,6 +103,9 @@ async function kubeClient(access: ClusterAccess, runId: string): Promise<KubeCli
 }
 
 async function jobAction(file: string, flags: JobFlags): Promise<number> {
+  if (flags.watch.length && (flags.schedule || !flags.wait)) {
+    throw new LoadgenError(`--watch records the run as the command waits for it: not with ${flags.schedule ? "--schedule" : "--no-wait"}`, ExitCode.invalidConfig);
+  }
   const runId = flags.name ?? newRunId();
   const archived = await archiveInput(file, {
     cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
@@ -160,13 +166,16 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     const onSignal = () => interrupt.abort();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    const scaling = flags.watch.length ? await watchScaling(client, namespace, flags.watch) : undefined;
     const outcome = await followJob(client, namespace, name, {
+      onRunning: () => scaling?.loadStarted(),
       follow: flags.follow === true,
       initContainers: (manifests.workload.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec.initContainers?.map((c) => c.name) ?? [],
       output: (text) => void process.stdout.write(text),
       log: say,
       signal: interrupt.signal,
     });
+    if (scaling) await reportScaling(scaling, flags.watchAfter, outcome.phase === "interrupted" ? undefined : interrupt.signal);
     if (outcome.phase === "interrupted") {
       say(`stopped waiting; the Job goes on (\`loadgen job result ${name}\`, \`loadgen job delete ${name}\`)`);
       return CommandExitCode.interrupted;
@@ -182,6 +191,20 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
   } finally {
     await client.close();
   }
+}
+
+/** Stops the --watch timelines (after --watch-after) and prints them as the summary prints a module's tables. */
+async function reportScaling(scaling: ScalingWatch, afterMs: number, signal: AbortSignal | undefined): Promise<void> {
+  if (afterMs > 0 && signal && !signal.aborted) {
+    say(`watching the scale-down for ${afterMs / 1000} s more (--watch-after)`);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, afterMs);
+      signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
+  const timelines = await scaling.stop();
+  const lines = scalingTables(timelines, "loadgen job --watch; the load starts with the runner").flatMap((t) => ["", ...renderTable(t)]);
+  await writeOut(lines.join("\n") + "\n\n");
 }
 
 async function resultAction(name: string, flags: JobResultFlags): Promise<number> {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "commander";
 import type { AccessRule } from "../job/job-spec.ts";
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
-import { durationMs, thresholdPair } from "./flag-parsers.ts";
+import { collect, durationMs, thresholdPair } from "./flag-parsers.ts";
 import { defaultedFlag, negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 import { EXECUTION_FLAGS } from "./run-flags.ts";
 
@@ -92,6 +92,8 @@ export const JOB_FLAGS = {
   limits: defaultedFlag("--limits <list>", "the runner's resource limits (none: no limits)", resourceList("--limits"), { memory: "1Gi" }, { defaultText: "memory=1Gi" }),
   allow: repeatableFlag<readonly AccessRule[]>("--allow <VERBS:RESOURCES>", "what the runner may do in its namespace besides reading its workloads (get,list,watch of pods, configmaps, services, deployments, jobs, VMIs…, never secrets), for a scenario that imports loadgen/k8s (repeatable)", accessRule, []),
   placement: defaultedFlag("--placement <where>", "real-node: the local cluster's real node (host network, its taint); cluster: where the scheduler puts it; auto: real-node on the local cluster", undefined, "auto", { choices: ["auto", "real-node", "cluster"] }),
+  watch: repeatableFlag<readonly string[]>("--watch <workload>", "record a workload's replica count over the run (deployment/NAME, statefulset/NAME… in the job's namespace; repeatable): first scale-up, maximum and back down, from the load's start", collect, []),
+  watchAfter: defaultedFlag("--watch-after <duration>", "with --watch: keep watching this long after the run ended, to see the scale-down", durationMs("--watch-after"), 0, { defaultText: "0s" }),
   follow: switchFlag("-f, --follow", "stream the pod's logs (init containers, then the run) through the API server"),
   wait: negatedFlag("--no-wait", "return once the Job is created (the default waits for it and exits with the run's exit code)"),
   dryRun: switchFlag("--dry-run", "print the manifests instead of applying them (nothing is contacted)"),

@@ -17,6 +17,8 @@ export interface FollowOptions {
   readonly signal?: AbortSignal;
   /** Time between looks at the Job and its pod. */
   readonly pollMs?: number;
+  /** Called once, when the runner container is first seen running (the load's start, for --watch). */
+  readonly onRunning?: () => void;
 }
 
 /** How the run ended: with the runner's exit code, or failed without one. */
@@ -61,6 +63,7 @@ export async function followJob(client: KubeClient, namespace: string, name: str
         o.log(`cannot read Job ${namespace}/${name}: ${(e as Error).message}`);
         if ((e as { status?: number }).status === 404) return { phase: "failed", why: `Job ${namespace}/${name} is gone (deleted?)` };
       }
+      if (latest.phase === "running" || latest.phase === "ended") o.onRunning?.();
       const line = describe(latest);
       // Said once per change (a pod pending for minutes is one line); while following, the logs say it.
       if (line !== said && !(o.follow && (latest.phase === "running" || latest.phase === "init"))) {

@@ -13,11 +13,12 @@ function row(workload: string, which: string, m: MilestonesSeconds): Array<strin
   return [workload, which, count(m.baseline), count(m.max), count(m.final), at(m.scaleUpSeconds), at(m.maxSeconds), at(m.scaleDownSeconds), at(m.backToBaselineSeconds)];
 }
 
-export function scalingTables(timelines: readonly ScalingTimeline[]): SummaryTableData[] {
+/** `source` names what recorded them in the first table's title. */
+export function scalingTables(timelines: readonly ScalingTimeline[], source = "loadgen/k8s watchReplicas"): SummaryTableData[] {
   if (timelines.length === 0) return [];
   const name = (t: ScalingTimeline) => (t.namespace ? `${t.namespace}/${t.workload}` : t.workload);
   const tables: SummaryTableData[] = [{
-    title: "scaling timeline (loadgen/k8s watchReplicas; times from the load's start)",
+    title: `scaling timeline (${source}; times from the load's start)`,
     columns: ["workload", "replicas", "baseline", "max", "final", "first scale-up", "at max", "first scale-down", "back to baseline"],
     rows: timelines.flatMap((t) => [row(name(t), "desired", t.desired), row(name(t), "ready", t.ready)]),
   }];

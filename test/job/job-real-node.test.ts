@@ -3,17 +3,17 @@
 // logs stream with --follow; `job result` prints the summary the runner left; a Job that waits for a service (an HTTP
 // server this test starts on 127.0.0.1, reachable from the host-network pod) starts only once it answers; a large
 // archive is split and joined; a scenario that talks to the cluster gets the access its Role grants and no more;
-// `job delete -l` leaves nothing.
+// --watch records a Deployment's replicas while the run goes on; `job delete -l` leaves nothing.
 import { createServer, type Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import { BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestNamespace, deleteTestNamespace } from "../fixtures/local-cluster.ts";
-import { useRealNode } from "../fixtures/real-node.ts";
+import { eventually, useRealNode } from "../fixtures/real-node.ts";
 import { fixture, tempScenario, type CliOutcome } from "../fixtures/run-scenario.ts";
 import { job, useJobImage } from "./helpers.ts";
 
@@ -128,6 +128,36 @@ test("a scenario that talks to the cluster reads its namespace with the Job's Se
   const made = await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns, name: "made-by-the-run" });
   assert.is(made.metadata?.labels?.["loadgen.io/run"], "writes");
   await kc.makeApiClient(CoreV1Api).deleteNamespacedConfigMap({ namespace: ns, name: "made-by-the-run" });
+});
+
+test("--watch deployment/NAME records the replica count over the run: the scale-ups and -downs made while it ran, from the load's start", async () => {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  await apps.createNamespacedDeployment({
+    namespace: ns,
+    body: { metadata: { name: "consumer" }, spec: { replicas: 1, selector: { matchLabels: { app: "consumer" } }, template: { metadata: { labels: { app: "consumer" } }, spec: { containers: [{ name: "c", image: "fake" }] } } } },
+  });
+  // The test plays the autoscaler: up to 3 once the runner runs, then back to 1.
+  const autoscaler = (async () => {
+    await eventually("the runner to run", async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "loadgen.io/job=watched" });
+      return pods.items[0]?.status?.containerStatuses?.find((c) => c.name === "loadgen")?.state?.running ? true : undefined;
+    }, 180_000);
+    const scale = (replicas: number) => apps.patchNamespacedDeployment({ namespace: ns, name: "consumer", body: { spec: { replicas } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+    await scale(3);
+    await new Promise((r) => setTimeout(r, 1500));
+    await scale(1);
+  })();
+  const r = await job([script, ...common(), "--name", "watched", "-e", "GREETING=w", "-d", "10s", "-u", "1", "--watch", "deployment/consumer", "--watch-after", "2s"]);
+  await autoscaler;
+  ok(r);
+  const table = r.stdout.split("\n");
+  const desired = table.find((l) => l.includes(`${ns}/deployment/consumer`) && / desired /.test(l));
+  assert.ok(desired, r.stdout);
+  const [baseline, max, final, scaleUp, atMax, scaleDown, back] = desired!.trim().split(/\s+/).slice(2);
+  assert.equal([baseline, max, final], ["1", "3", "1"]);
+  for (const t of [scaleUp, atMax, scaleDown, back]) assert.match(t!, /^\+\d+\.\ds$/, "every milestone after the load's start");
+  assert.ok(parseFloat(scaleUp!) <= parseFloat(scaleDown!), "up before down");
 });
 
 test("job delete -l removes every job it selects — Jobs, a CronJob, their pods, ConfigMaps, ServiceAccounts, Roles — and nothing else", async () => {

@@ -228,7 +228,7 @@ function width(text: string): number {
 }
 
 /** A module's table (see SummaryTableData): a title, then aligned columns, numbers right-aligned. */
-function renderTable(table: SummaryTableData): string[] {
+export function renderTable(table: SummaryTableData): string[] {
   const cells = table.rows.map((r) => r.map((c) => (typeof c === "number" ? formatNumber(c) : c)));
   const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: readonly string[], numeric: boolean[]) =>
