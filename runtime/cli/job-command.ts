@@ -168,7 +168,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     process.once("SIGTERM", onSignal);
     const scaling = flags.watch.length ? await watchScaling(client, namespace, flags.watch) : undefined;
     const outcome = await followJob(client, namespace, name, {
-      onRunning: () => scaling?.loadStarted(),
+      onRunning: (at) => scaling?.loadStarted(at),
       follow: flags.follow === true,
       initContainers: (manifests.workload.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec.initContainers?.map((c) => c.name) ?? [],
       output: (text) => void process.stdout.write(text),

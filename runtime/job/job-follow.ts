@@ -17,8 +17,8 @@ export interface FollowOptions {
   readonly signal?: AbortSignal;
   /** Time between looks at the Job and its pod. */
   readonly pollMs?: number;
-  /** Called once, when the runner container is first seen running (the load's start, for --watch). */
-  readonly onRunning?: () => void;
+  /** Called with the runner container's start once it is known (the load's start, for --watch). */
+  readonly onRunning?: (startedAtMs: number) => void;
 }
 
 /** How the run ended: with the runner's exit code, or failed without one. */
@@ -63,7 +63,7 @@ export async function followJob(client: KubeClient, namespace: string, name: str
         o.log(`cannot read Job ${namespace}/${name}: ${(e as Error).message}`);
         if ((e as { status?: number }).status === 404) return { phase: "failed", why: `Job ${namespace}/${name} is gone (deleted?)` };
       }
-      if (latest.phase === "running" || latest.phase === "ended") o.onRunning?.();
+      if (latest.phase === "running" || (latest.phase === "ended" && latest.startedAtMs !== undefined)) o.onRunning?.(latest.startedAtMs!);
       const line = describe(latest);
       // Said once per change (a pod pending for minutes is one line); while following, the logs say it.
       if (line !== said && !(o.follow && (latest.phase === "running" || latest.phase === "init"))) {

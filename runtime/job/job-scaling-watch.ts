@@ -1,15 +1,49 @@
 // `loadgen job --watch deployment/NAME`: the workload's replica count over the job's run, watched from the host (one
 // watch each, runtime/kube/replica-timeline.ts) while the load runs in the cluster — what NimbusGuard's load tests
-// exist for: how long from the load's start to the first scale-up, to the maximum, and back down. The load starts
-// when the runner container is first seen running (within the command's poll interval of it).
+// exist for: how long from the load's start to the first scale-up, to the maximum, and back down. The load's start is
+// the runner container's start as the kubelet reports it, known only after the fact (the command polls, and the
+// API's timestamps are whole seconds, rounded down), so the milestones are worked out at the end from every sample.
 import type { KubeClient } from "../kube/client.ts";
-import { ReplicaTimeline, type ScalingTimeline } from "../kube/replica-timeline.ts";
+import { ReplicaTimeline, type MilestonesSeconds, type ReplicaSample, type ScalingTimeline } from "../kube/replica-timeline.ts";
+import { MilestoneTracker, type Milestones } from "../kube/scaling-milestones.ts";
 
 export interface ScalingWatch {
-  /** Marks the load's start: milestones count from now. */
-  loadStarted(): void;
-  /** Stops every watch; their timelines. */
+  /** The load started at `atMs` (the first call counts). */
+  loadStarted(atMs: number): void;
+  /** Stops every watch; their timelines, milestones from the load's start. */
   stop(): Promise<ScalingTimeline[]>;
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
+
+function inSeconds(m: Milestones): MilestonesSeconds {
+  return {
+    baseline: m.baseline,
+    max: m.max,
+    final: m.final,
+    scaleUpSeconds: seconds(m.scaleUpMs),
+    maxSeconds: seconds(m.maxMs),
+    scaleDownSeconds: seconds(m.scaleDownMs),
+    backToBaselineSeconds: seconds(m.backToBaselineMs),
+  };
+}
+
+/** `t` with its milestones and sample times counted from `start`. */
+function fromStart(t: ScalingTimeline, samples: readonly ReplicaSample[], start: number | undefined): ScalingTimeline {
+  if (start === undefined) return t;
+  const desired = new MilestoneTracker();
+  const ready = new MilestoneTracker();
+  for (const s of samples) {
+    desired.observe(s.atMs, s.desired, start);
+    ready.observe(s.atMs, s.ready, start);
+  }
+  return {
+    ...t,
+    loadStart: new Date(start).toISOString(),
+    desired: inSeconds(desired.milestones(true)),
+    ready: inSeconds(ready.milestones(true)),
+    samples: samples.map((s) => ({ t: Math.round(s.atMs - start) / 1000, desired: s.desired, current: s.current, ready: s.ready, exists: s.exists })),
+  };
 }
 
 /**
@@ -19,7 +53,8 @@ export interface ScalingWatch {
  */
 export async function watchScaling(client: KubeClient, namespace: string, workloads: readonly string[]): Promise<ScalingWatch> {
   let start: number | undefined;
-  const timelines = workloads.map((w) => new ReplicaTimeline(client, w, { namespace, loadStart: () => start }));
+  const samples = workloads.map(() => [] as ReplicaSample[]);
+  const timelines = workloads.map((w, i) => new ReplicaTimeline(client, w, { namespace, loadStart: () => undefined, sink: { sample: (s) => void samples[i]!.push(s), milestone() {} } }));
   try {
     for (const t of timelines) await t.start();
   } catch (e) {
@@ -27,9 +62,9 @@ export async function watchScaling(client: KubeClient, namespace: string, worklo
     throw e;
   }
   return {
-    loadStarted() {
-      start ??= Date.now();
+    loadStarted(atMs) {
+      start ??= atMs;
     },
-    stop: () => Promise.all(timelines.map((t) => t.stop())),
+    stop: async () => (await Promise.all(timelines.map((t) => t.stop()))).map((t, i) => fromStart(t, samples[i]!, start)),
   };
 }

@@ -9,8 +9,9 @@ import { JOB_LABEL, RUNNER_CONTAINER } from "./job-spec.ts";
 export type RunnerState =
   | { readonly phase: "pending"; readonly pod?: string; readonly why?: string }
   | { readonly phase: "init"; readonly pod: string; readonly container: string }
-  | { readonly phase: "running"; readonly pod: string }
-  | { readonly phase: "ended"; readonly pod: string; readonly exitCode: number; readonly reason: string; readonly message?: string }
+  /** `startedAtMs`: when the kubelet started the runner container (whole seconds: the API's timestamps have no more). */
+  | { readonly phase: "running"; readonly pod: string; readonly startedAtMs: number }
+  | { readonly phase: "ended"; readonly pod: string; readonly exitCode: number; readonly reason: string; readonly message?: string; readonly startedAtMs?: number }
   /** The Job failed with no exit code of its runner, or its pod cannot start (an image pull that never works). */
   | { readonly phase: "failed"; readonly pod?: string; readonly why: string };
 
@@ -19,7 +20,7 @@ const STUCK = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "
 
 interface ContainerStatus {
   name: string;
-  state?: { running?: object; waiting?: { reason?: string; message?: string }; terminated?: { exitCode: number; reason?: string; message?: string } };
+  state?: { running?: { startedAt?: string }; waiting?: { reason?: string; message?: string }; terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string } };
 }
 
 /** The newest of `pods`. */
@@ -33,14 +34,20 @@ export function podState(pod: KubeObject): RunnerState {
   const status = (pod.status ?? {}) as { phase?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>; initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
   const runner = status.containerStatuses?.find((c) => c.name === RUNNER_CONTAINER);
   const terminated = runner?.state?.terminated;
-  if (terminated) return { phase: "ended", pod: name, exitCode: terminated.exitCode, reason: terminated.reason ?? "", ...(terminated.message ? { message: terminated.message } : {}) };
+  if (terminated) {
+    const startedAtMs = terminated.startedAt ? Date.parse(terminated.startedAt) : NaN;
+    return { phase: "ended", pod: name, exitCode: terminated.exitCode, reason: terminated.reason ?? "", ...(terminated.message ? { message: terminated.message } : {}), ...(Number.isFinite(startedAtMs) ? { startedAtMs } : {}) };
+  }
   for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
     const w = c.state?.waiting;
     if (w?.reason && STUCK.has(w.reason)) return { phase: "failed", pod: name, why: `container ${c.name} cannot start: ${w.reason}${w.message ? `: ${w.message}` : ""}` };
     const t = c.state?.terminated;
     if (t && c.name !== RUNNER_CONTAINER && t.exitCode !== 0) return { phase: "failed", pod: name, why: `init container ${c.name} exited with ${t.exitCode}${t.reason ? ` (${t.reason})` : ""}${t.message ? `: ${t.message.trim()}` : ""}` };
   }
-  if (runner?.state?.running) return { phase: "running", pod: name };
+  if (runner?.state?.running) {
+    const startedAtMs = Date.parse(runner.state.running.startedAt ?? "");
+    return { phase: "running", pod: name, startedAtMs: Number.isFinite(startedAtMs) ? startedAtMs : Date.now() };
+  }
   const initRunning = status.initContainerStatuses?.find((c) => c.state?.running);
   if (initRunning) return { phase: "init", pod: name, container: initRunning.name };
   const unscheduled = status.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");

@@ -1,9 +1,11 @@
 // `loadgen job` end to end on the local cluster's real node, through the real API server: a load Job runs the
 // scenario's archive in loadgen's image and the command exits with the run's code (0, 99 for a failed threshold); its
 // logs stream with --follow; `job result` prints the summary the runner left; a Job that waits for a service (an HTTP
-// server this test starts on 127.0.0.1, reachable from the host-network pod) starts only once it answers; a large
+// server this test starts on 127.0.0.1, reachable from the host-network pod) starts only once it answers, and
+// NimbusGuard's light test runs against the consumer service the same way; a large
 // archive is split and joined; a scenario that talks to the cluster gets the access its Role grants and no more;
 // --watch records a Deployment's replicas while the run goes on; `job delete -l` leaves nothing.
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -14,7 +16,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestNamespace, deleteTestNamespace } from "../fixtures/local-cluster.ts";
 import { eventually, useRealNode } from "../fixtures/real-node.ts";
-import { fixture, tempScenario, type CliOutcome } from "../fixtures/run-scenario.ts";
+import { fixture, repoRoot, tempScenario, type CliOutcome } from "../fixtures/run-scenario.ts";
 import { job, useJobImage } from "./helpers.ts";
 
 let kc: KubeConfig;
@@ -23,6 +25,15 @@ let image = "";
 const script = fixture("archive-me.ts");
 const ok = (r: CliOutcome, code = 0) => assert.is(r.exitCode, code, `exit ${r.exitCode}\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`);
 const common = () => ["-n", ns, "--image", image];
+
+/** A port nothing listens on now (the real node's pods share the machine's ports). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 test.before(async () => {
   kc = await useRealNode();
@@ -101,6 +112,21 @@ test("with --wait-for the run starts only once the service answers its /health (
   } finally {
     clearInterval(becomeHealthy);
     server.close();
+  }
+});
+
+test("NimbusGuard's flow: the consumer service runs, a light load Job waits for its /health, sends its 10 requests and exits 0", async () => {
+  const port = await freePort();
+  const consumer = spawn(process.execPath, [path.join(repoRoot, "examples/consumer/server.mjs"), "--port", String(port), "--time-scale", "0.1", "--no-access-log"], { stdio: "ignore" });
+  try {
+    const r = await job([path.join(repoRoot, "scenarios/service-load.ts"), ...common(), "--name", "light", "-e", `URL=http://127.0.0.1:${port}`, "-e", "TEST=light", "-e", "TIME_SCALE=0.1", "--wait-for", `http://127.0.0.1:${port}`]);
+    ok(r);
+    const job1 = await kc.makeApiClient(BatchV1Api).readNamespacedJob({ namespace: ns, name: "light" });
+    assert.is(job1.metadata?.labels?.["load-test"], "light", "labelled with the test, as NimbusGuard's Jobs are");
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, 'http_requests_total{method="POST",status="2xx",handler="/process"} 10', "the service counted the light test's 10 requests");
+  } finally {
+    consumer.kill();
   }
 });
 
