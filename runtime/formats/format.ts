@@ -1,12 +1,14 @@
 /**
  * The contract of an input format of `loadgen run FILE`: a TypeScript scenario, a kperf load profile or runner-group
- * spec, a KubeVirt perfscale workload (either of its formats). Each is one file here with `detect` (is this file
- * mine?), `validate` (every problem at once, naming the file and field; nothing contacted yet) and `prepare` (a Run
- * the run command executes the same way for every format; runtime/execution/run.ts). registry.ts lists them.
+ * spec, a KubeVirt perfscale workload (either of its formats), a loadgen archive of any of them. Each is one file here
+ * with `detect` (is this file mine?), `validate` (every problem at once, naming the file and field; nothing contacted
+ * yet), `prepare` (a Run the run command executes the same way for every format; runtime/execution/run.ts) and
+ * `archiveAs` (what `loadgen archive` keeps of it; archive-input.ts). registry.ts lists them.
  *
  * Layer: runtime/formats may import the execution layer (prepare, execute, Run), the format libraries (runtime/kperf,
- * runtime/kubevirt), runtime/config's types and runtime/errors; never the CLI (runtime/cli) or runtime/output, and no
- * stdlib/ internals. Nothing imports it but the CLI and tests.
+ * runtime/kubevirt, runtime/archive), runtime/bundle, runtime/config's types and runtime/errors; never the CLI
+ * (runtime/cli) or runtime/output, and of stdlib/ only its registry (modules.ts) and paths. Nothing imports it but the
+ * CLI and tests.
  */
 import type { Archive } from "../archive/archive.ts";
 import type { CliOverrides } from "../config/options.ts";
