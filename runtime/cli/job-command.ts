@@ -25,7 +25,6 @@ import { jobManifests, manifestList, manifestsYaml } from "../job/job-manifests.
 import { jobResult } from "../job/job-result.ts";
 import { DEFAULT_ACCESS_RULES, type JobSpec, type Placement } from "../job/job-spec.ts";
 import { loadgenVersion } from "../util/package-version.ts";
-import { stdlibModules } from "../../stdlib/modules.ts";
 import { addFlags } from "./flags.ts";
 import { JOB_DELETE_FLAGS, JOB_FLAGS, JOB_RESULT_FLAGS, type JobDeleteFlags, type JobFlags, type JobResultFlags } from "./job-flags.ts";
 import { reportError } from "./report-error.ts";
@@ -121,8 +120,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
   const namespace = flags.namespace ?? target.access?.defaultNamespace ?? "default";
   const placement = await placementFor(flags.placement, target);
   const image = flags.image ?? (placement !== undefined && !flags.dryRun ? await ensureLocalImage() : `loadgen.local/loadgen:${loadgenVersion()}`);
-  const clusterModules = new Set(stdlibModules.filter((m) => m.usesCluster).map((m) => m.specifier));
-  const talksToCluster = [...archived.stdlibImports].some((s) => clusterModules.has(s));
+  const talksToCluster = archived.usesCluster;
   const plan = archived.plan && {
     scenariosMs: Math.max(0, ...archived.plan.scenarios.map((s) => s.startTimeMs + executorFor(s).maxDurationMs(s))),
     setupTimeoutMs: archived.plan.setupTimeoutMs,
@@ -150,11 +148,16 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     return CommandExitCode.ok;
   }
   if (talksToCluster && flags.allow.length === 0) {
-    say(`the scenario talks to the cluster: its ServiceAccount ${name} gets a token and read access to its namespace's workloads (no secrets, no writes); grant more with --allow VERBS:RESOURCES`);
+    say(`${archive.meta.content === "document" ? "a kperf profile" : "the scenario"} talks to the cluster: its ServiceAccount ${name} gets a token and read access to its namespace's workloads (no secrets, no writes); grant more with --allow VERBS:RESOURCES`);
   }
   const client = await kubeClient(target.access!, runId);
   try {
-    await applyJob(client, manifests, say);
+    try {
+      await applyJob(client, manifests, say);
+    } catch (e) {
+      if (e instanceof K8sError && e.code === "AlreadyExists") e.message += ` (\`loadgen job delete ${name} -n ${namespace}\` removes the earlier one)`;
+      throw e;
+    }
     const kind = spec.schedule ? "CronJob" : "Job";
     const parts = manifests.configMaps.length;
     say(`created ${kind} ${namespace}/${name} (run ${runId}; the archive of ${spec.scenario} in ${parts} ConfigMap${parts === 1 ? "" : "s"}, ${(spec.archive.length / 1024).toFixed(1)} KiB; deadline ${spec.activeDeadlineSeconds} s${placement ? `; on the real node ${placement.nodeName}` : ""})`);

@@ -11,6 +11,7 @@ import { filesManifest } from "../archive/write-archive.ts";
 import { InvalidOptionsError } from "../errors.ts";
 import { prepareRun } from "../execution/prepare-run.ts";
 import { loadgenVersion } from "../util/package-version.ts";
+import { stdlibModules } from "../../stdlib/modules.ts";
 import { stdlibPath } from "../../stdlib/stdlib-path.ts";
 import type { RunRequest } from "./format.ts";
 import { formatOf, readInput } from "./registry.ts";
@@ -18,8 +19,10 @@ import { formatOf, readInput } from "./registry.ts";
 /** The archive of `file` with the request's flags, nothing run but the init code (once). */
 export interface ArchivedInput {
   readonly archive: Archive;
-  /** The stdlib modules the scenario imports (empty for a document): what a pod running it needs from the cluster. */
+  /** The stdlib modules the scenario imports (empty for a document). */
   readonly stdlibImports: ReadonlySet<string>;
+  /** It talks to a cluster: it imports a module that does (loadgen/k8s, …), or it is a kperf document. */
+  readonly usesCluster: boolean;
   /** For a scenario: its resolved scenarios and setup/teardown timeouts (what a Job's deadline must cover). */
   readonly plan?: { readonly scenarios: readonly ScenarioConfig[]; readonly setupTimeoutMs: number; readonly teardownTimeoutMs: number };
 }
@@ -55,6 +58,8 @@ export async function archiveInput(file: string, request: RunRequest): Promise<A
         files: new Map(),
       },
       stdlibImports: new Set(),
+      // The only documents are kperf's, which exist to send requests to an API server.
+      usesCluster: true,
     };
   }
   const prepared = await prepareRun({
@@ -82,6 +87,7 @@ export async function archiveInput(file: string, request: RunRequest): Promise<A
       files,
     },
     stdlibImports: new Set(stdlibImports),
+    usesCluster: prepared.moduleSpecifiers.some((s) => stdlibModules.find((m) => m.specifier === s)?.usesCluster === true),
     plan: { scenarios: prepared.options.scenarios, setupTimeoutMs: prepared.options.setupTimeoutMs, teardownTimeoutMs: prepared.options.teardownTimeoutMs },
   };
 }

@@ -11,7 +11,7 @@ import { parseArchive, readArchiveFile } from "../../runtime/archive/read-archiv
 import yaml from "js-yaml";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { fixture, runCli, tempScenario } from "../fixtures/run-scenario.ts";
+import { fixture, repoRoot, runCli, tempScenario } from "../fixtures/run-scenario.ts";
 
 type Obj = Record<string, any>;
 
@@ -163,6 +163,15 @@ test("a scenario that does not talk to the cluster gets no token; one that impor
     { apiGroups: ["apps"], resources: ["deployments"], verbs: ["create", "delete"] },
   ], "--allow adds to the reads");
   assert.equal(byKind(allowed, "Role")[0]!.rules.slice(0, rules.length), rules);
+});
+
+test("a kperf profile runs as a Job too, archived as its document; it talks to the cluster, so it gets a token and the Role", async () => {
+  const docs = await dryRun(path.join(repoRoot, "test/fixtures/kperf/list_configmaps.yaml"), "--name", "kp");
+  assert.equal(docs.map((d) => d.kind), ["ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Job"]);
+  const archive = parseArchive(gunzipSync(Buffer.from(byKind(docs, "ConfigMap")[0]!.binaryData["archive.tar.gz"], "base64")));
+  assert.is(archive.meta.content, "document");
+  assert.is(archive.meta.input.format, "kperf-runner-group");
+  assert.is(byKind(docs, "Job")[0]!.spec.activeDeadlineSeconds, 3600, "a document's run has no plan here: an hour unless --deadline");
 });
 
 test("on the local cluster's real node: host network, the node's name and its taint tolerated; elsewhere none of it", async () => {
