@@ -14,9 +14,9 @@ import type { AddressInfo } from "node:net";
 import { AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createTestNamespace, deleteTestNamespace } from "../fixtures/local-cluster.ts";
+import { createTestNamespace, deleteTestNamespace, useLocalCluster } from "../fixtures/local-cluster.ts";
 import { eventually, useRealNode } from "../fixtures/real-node.ts";
-import { fixture, repoRoot, tempScenario, type CliOutcome } from "../fixtures/run-scenario.ts";
+import { fixture, repoRoot, runCli, tempScenario, type CliOutcome } from "../fixtures/run-scenario.ts";
 import { job, useJobImage } from "./helpers.ts";
 
 let kc: KubeConfig;
@@ -144,16 +144,23 @@ export default function () { check(blob, { "the whole file": (b) => b.length ===
   assert.match(r.stderr, "in 3 ConfigMaps");
 });
 
-test("a scenario that talks to the cluster reads its namespace with the Job's ServiceAccount, is refused secrets, and may write only what --allow grants", async () => {
+test("a scenario that talks to the cluster reads its namespace with the Job's ServiceAccount, is refused secrets, may write only what --allow grants, and loadgen cleanup --run removes the job with what it made", async () => {
   const refused = await job([fixture("job-in-cluster.ts"), ...common(), "--name", "reads", "-e", `NAMESPACE=${ns}`, "-e", "EXPECT_WRITE=403"]);
   ok(refused);
   assert.match(refused.stderr, "gets a token and read access");
   const granted = await job([fixture("job-in-cluster.ts"), ...common(), "--name", "writes", "-e", `NAMESPACE=${ns}`, "-e", "EXPECT_WRITE=200", "--allow", "create:configmaps"]);
   ok(granted);
   // The run inside the pod labelled what it made with the Job's run id.
-  const made = await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns, name: "made-by-the-run" });
+  const core = kc.makeApiClient(CoreV1Api);
+  const made = await core.readNamespacedConfigMap({ namespace: ns, name: "made-by-the-run" });
   assert.is(made.metadata?.labels?.["loadgen.io/run"], "writes");
-  await kc.makeApiClient(CoreV1Api).deleteNamespacedConfigMap({ namespace: ns, name: "made-by-the-run" });
+  // So one `loadgen cleanup --run` removes the job and what its run made.
+  const { kubeconfig } = await useLocalCluster();
+  const cleanup = await runCli(["cleanup", "--run", "writes", "--kubeconfig", kubeconfig], { timeoutMs: 120_000 });
+  ok(cleanup);
+  assert.equal((await core.listNamespacedConfigMap({ namespace: ns, labelSelector: "loadgen.io/run=writes" })).items.map((c) => c.metadata?.name), []);
+  assert.equal((await kc.makeApiClient(BatchV1Api).listNamespacedJob({ namespace: ns, labelSelector: "loadgen.io/run=writes" })).items.length, 0);
+  assert.equal((await core.listNamespacedServiceAccount({ namespace: ns, labelSelector: "loadgen.io/run=writes" })).items.length, 0);
 });
 
 test("--watch deployment/NAME records the replica count over the run: the scale-ups and -downs made while it ran, from the load's start", async () => {
