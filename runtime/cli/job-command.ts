@@ -24,7 +24,6 @@ import { renderTable } from "../output/summary/render-text.ts";
 import { jobManifests, manifestList, manifestsYaml } from "../job/job-manifests.ts";
 import { jobResult } from "../job/job-result.ts";
 import { DEFAULT_ACCESS_RULES, type JobSpec, type Placement } from "../job/job-spec.ts";
-import { loadgenVersion } from "../util/package-version.ts";
 import { addFlags } from "./flags.ts";
 import { JOB_DELETE_FLAGS, JOB_FLAGS, JOB_RESULT_FLAGS, type JobDeleteFlags, type JobFlags, type JobResultFlags } from "./job-flags.ts";
 import { reportError } from "./report-error.ts";
@@ -119,7 +118,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
   const target = await resolveTarget({ kubeconfig: flags.kubeconfig, context: flags.context }, flags.dryRun === true);
   const namespace = flags.namespace ?? target.access?.defaultNamespace ?? "default";
   const placement = await placementFor(flags.placement, target);
-  const image = flags.image ?? (placement !== undefined && !flags.dryRun ? await ensureLocalImage() : `loadgen.local/loadgen:${loadgenVersion()}`);
+  const image = flags.image ?? (placement !== undefined && !flags.dryRun ? await ensureLocalImage() : (await import("../image/loadgen-image.ts")).loadgenImageRef());
   const talksToCluster = archived.usesCluster;
   const plan = archived.plan && {
     scenariosMs: Math.max(0, ...archived.plan.scenarios.map((s) => s.startTimeMs + executorFor(s).maxDurationMs(s))),
@@ -151,7 +150,11 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     say(`${archive.meta.content === "document" ? "a kperf profile" : "the scenario"} talks to the cluster: its ServiceAccount ${name} gets a token and read access to its namespace's workloads (no secrets, no writes); grant more with --allow VERBS:RESOURCES`);
   }
   const client = await kubeClient(target.access!, runId);
+  let scaling: ScalingWatch | undefined;
   try {
+    // Watching before the Job exists: a --watch that names no workload fails before anything is made, and the
+    // counts before the run are the baseline.
+    if (flags.watch.length) scaling = await watchScaling(client, namespace, flags.watch);
     try {
       await applyJob(client, manifests, say);
     } catch (e) {
@@ -169,7 +172,6 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     const onSignal = () => interrupt.abort();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const scaling = flags.watch.length ? await watchScaling(client, namespace, flags.watch) : undefined;
     const outcome = await followJob(client, namespace, name, {
       onRunning: (at) => scaling?.loadStarted(at),
       follow: flags.follow === true,
@@ -178,7 +180,11 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
       log: say,
       signal: interrupt.signal,
     });
-    if (scaling) await reportScaling(scaling, flags.watchAfter, outcome.phase === "interrupted" ? undefined : interrupt.signal);
+    if (scaling) {
+      const s = scaling;
+      scaling = undefined;
+      await reportScaling(s, flags.watchAfter, outcome.phase === "interrupted" ? undefined : interrupt.signal);
+    }
     if (outcome.phase === "interrupted") {
       say(`stopped waiting; the Job goes on (\`loadgen job result ${name}\`, \`loadgen job delete ${name}\`)`);
       return CommandExitCode.interrupted;
@@ -192,6 +198,7 @@ async function jobAction(file: string, flags: JobFlags): Promise<number> {
     await writeOut("");
     return outcome.exitCode;
   } finally {
+    await scaling?.stop();
     await client.close();
   }
 }
