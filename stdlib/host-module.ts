@@ -17,8 +17,13 @@ export type LifecyclePhase = "init" | "setup" | "iteration" | "teardown" | "summ
 
 /** The calling VU, as a host function sees it. Valid only during the call (and the promise it returns). */
 export interface VuContext {
-  /** 1-based VU number in the test; 0 for the VU that runs setup, teardown and handleSummary. */
+  /**
+   * 1-based VU number in the whole test (unique across the instances of an execution-segment sequence, so names built
+   * from it do not clash); 0 for the VU that runs setup, teardown and handleSummary.
+   */
   readonly id: number;
+  /** 1-based VU number in this instance (equal to `id` unless the run is one segment of a test). */
+  readonly idInInstance: number;
   /** The scenario the VU is running, undefined outside scenarios. */
   readonly scenario: string | undefined;
   /** 0-based iteration of this VU in its current scenario. */

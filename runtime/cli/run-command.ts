@@ -76,7 +76,7 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
   let result: RunResult;
   try {
     const run: Run = await prepareInput(file, {
-      cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
+      cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations, executionSegment: flags.executionSegment, executionSegmentSequence: flags.executionSegmentSequence },
       env,
       cluster: { kubeconfig: flags.kubeconfig, context: flags.context },
       thresholds: Object.keys(flags.threshold).length ? flags.threshold : undefined,

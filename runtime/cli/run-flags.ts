@@ -9,6 +9,8 @@ export const EXECUTION_FLAGS = {
   duration: textFlag("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options; for a kperf profile, kperf's --duration: seconds)"),
   iterations: parsedFlag("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations")),
   env: repeatableFlag<Readonly<Record<string, string>>>("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {}),
+  executionSegment: textFlag("--execution-segment <segment>", "run only this share of the test, k6's form: 1/4:2/4 (the second quarter), 0.25:0.5, 25%:50%, or 1/4 for 0:1/4"),
+  executionSegmentSequence: textFlag("--execution-segment-sequence <points>", "every segment the test is split into, e.g. 0,1/4,2/4,3/4,1, so each instance's share is exact"),
 };
 
 const KPERF = "kperf load profiles and runner-group specs (FILE.yaml), as kperf runner run's flags:";

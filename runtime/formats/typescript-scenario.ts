@@ -32,6 +32,8 @@ export async function prepareScenarioRun(script: string, request: RunRequest, in
 
 export const typescriptScenario: InputFormat<string> = {
   name: "typescript-scenario",
+  runsScenarios: true,
+  takesWorkers: true,
   description: "TypeScript/JavaScript scenario: a .ts or .js file",
   detect: (input) => !input.yaml,
   // The bundler reads and checks the script (and everything it imports) when the run is prepared.
