@@ -52,6 +52,13 @@ export type AsyncHostFunction = (vu: VuContext, ...args: HostValue[]) => Promise
 export interface RunContext {
   /** Unique id of this run; objects a run creates carry it as a label. */
   readonly runId: string;
+  /**
+   * The run's part in a runner group (`loadgen run --workers`): every runner runs one execution segment under the same
+   * run id, and the coordinator runs setup, teardown and the summary. Run-wide clean-up at the end (deleting what the
+   * run labelled) is the coordinator's: a runner that cleaned up as it finished would delete what the others still use.
+   * Undefined for a run of its own.
+   */
+  readonly group: "coordinator" | "runner" | undefined;
   readonly metrics: MetricRegistry;
   readonly tags: TagRegistry;
   readonly engine: MetricsEngine;

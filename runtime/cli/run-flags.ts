@@ -1,6 +1,6 @@
 /** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
-import { collect, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
+import { collect, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
 import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
 /** k6's execution overrides and `-e`: `run` and `inspect`. */
@@ -42,6 +42,7 @@ export const RUN_FLAGS = {
   includeSystemEnvVars: switchFlag("--include-system-env-vars", "also pass this process's environment to __ENV (off by default: shared scenarios must not read your credentials)"),
   ...OUTPUT_FLAGS,
   quiet: switchFlag("-q, --quiet", "no progress display"),
+  workers: parsedFlag("--workers <n|auto>", "split the run over N local worker processes, one execution segment each (auto: one per core); thresholds and the summary are on their merged metrics", countOrAuto("--workers")),
   thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
   threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold for any input format, added to the script's own, e.g. 'k8s_request_duration=p(95)<500' (repeatable)", thresholdPair, {}),
   ...CLUSTER_FLAGS,

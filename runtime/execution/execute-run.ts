@@ -94,7 +94,6 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   try {
     const notReady = await execution.prepare();
     if (notReady !== undefined) {
-      o.log(`ERROR ${notReady.reason}`);
       return await finish(notReady.exitCode, notReady.reason);
     }
     if (run.exported.has("setup")) {
@@ -118,10 +117,8 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
       clearInterval(ticker);
     }
     tick();
-    if (failure !== undefined) {
-      o.log(`ERROR ${failure.reason}`);
-      abort(failure.reason, failure.exitCode);
-    }
+    // The reason is the run's abort reason: the summary and the CLI say it.
+    if (failure !== undefined) abort(failure.reason, failure.exitCode);
   } catch (e) {
     engine.flush();
     await execution.close();

@@ -42,6 +42,8 @@ export interface PrepareOptions {
   readonly clusterAccess?: () => Promise<ClusterAccess>;
   /** False for `loadgen inspect`: nothing but the init code runs, so no cluster is resolved up front. */
   readonly connectCluster?: boolean;
+  /** The run's part in a runner group (`loadgen run --workers`), if it is one; see RunContext.group. */
+  readonly group?: "coordinator" | "runner";
 }
 
 /** A scenario bundled, its modules opened and its init code run once: ready to plan and execute, or to inspect. */
@@ -110,6 +112,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
 
   const context: RunContext = {
     runId,
+    group: p.group,
     metrics,
     tags,
     engine,

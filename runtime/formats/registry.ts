@@ -84,6 +84,9 @@ export async function prepareInput(file: string, request: RunRequest): Promise<R
     if (request.cli.executionSegmentSequence !== undefined) problems.push(`--execution-segment-sequence: applies to scenarios; this file is a ${kind}`);
   }
   if (!format.takesWorkers && request.workers !== undefined) problems.push(`--workers: applies to TypeScript/JavaScript scenarios; this file is a ${kind}`);
+  if (request.workers !== undefined && (request.cli.executionSegment !== undefined || request.cli.executionSegmentSequence !== undefined)) {
+    problems.push("--execution-segment: --workers splits the run into execution segments of its own; use one or the other");
+  }
   if (problems.length) throw new InvalidOptionsError(problems, file);
   return format.prepare(format.validate(input, request), input, request);
 }
