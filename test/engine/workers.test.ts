@@ -139,6 +139,33 @@ test("a worker killed mid-run fails the run at once, naming the worker, its segm
   assert.throws(() => process.kill(pids[1]!, 0), "no worker is left running");
 });
 
+test("Ctrl-C (SIGINT to the whole process group) stops every worker; teardown and the summary still come", async () => {
+  const child = spawn(process.execPath, [path.join(repoRoot, "bin/loadgen.js"), "run", "--quiet", "--workers", "2", fixture("workers-long.ts")], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let stderr = "";
+  let stdout = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  const iterating = new Promise<void>((resolve) => {
+    child.stderr.on("data", (c) => {
+      stderr += c;
+      if ((stderr.match(/iterating/g) ?? []).length >= 4) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const guard = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 60_000);
+  await iterating;
+  process.kill(-child.pid!, "SIGINT");
+  const code = await exited;
+  clearTimeout(guard);
+  assert.is(code, 105, stderr);
+  assert.is(stderr.match(/teardown ran/g)?.length, 1);
+  assert.match(stdout, /worker 1 +0:1\/2 +pid \d+ +stopped +0/);
+  assert.match(stdout, /worker 2 +1\/2:1 +pid \d+ +stopped +0/);
+});
+
 test("--workers is refused where it cannot apply, naming the flag", async () => {
   const out = await runCli(["run", "--quiet", "--workers", "2", "--out", "json=x.ndjson", fixture("workers-counts.ts")]);
   assert.is(out.exitCode, 104);
