@@ -49,6 +49,7 @@ interface RunnerState {
   scenarios: readonly ScenarioProgress[];
   iterations: number;
   requests: number;
+  cpuMs: number;
   exitCode: number | null;
   /** Why it failed or was lost. */
   reason?: string;
@@ -90,7 +91,7 @@ export class GroupExecution implements ScenarioExecution {
 
   async prepare(): Promise<ExecutionFailure | undefined> {
     this.#runners = this.#o.launch().map((link) => ({
-      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, exitCode: null, where: link.where(), gone: false,
+      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, cpuMs: 0, exitCode: null, where: link.where(), gone: false,
     }));
     for (const r of this.#runners) void this.#pump(r);
     // The barrier: no runner starts until every one has initialised its VUs.
@@ -138,7 +139,7 @@ export class GroupExecution implements ScenarioExecution {
 
   report(): ExecutionReport {
     const runners = this.#runners.map((r) => ({
-      name: r.link.name, segment: r.link.segment, where: r.where, state: r.state, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, ...(r.reason ? { reason: r.reason } : {}),
+      name: r.link.name, segment: r.link.segment, where: r.where, state: r.state, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, cpuMs: r.cpuMs, ...(r.reason ? { reason: r.reason } : {}),
     }));
     const noun = this.#o.noun;
     return {
@@ -146,8 +147,8 @@ export class GroupExecution implements ScenarioExecution {
       data: { count: runners.length, runners },
       tables: [{
         title: `${noun}: ${runners.length}, one execution segment each; the metrics above are their merged data`,
-        columns: [noun.replace(/s$/, ""), "segment", "where", "state", "exit code", "iterations", "requests"],
-        rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests]),
+        columns: [noun.replace(/s$/, ""), "segment", "where", "state", "exit code", "iterations", "requests", "cpu"],
+        rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests, `${(r.cpuMs / 1000).toFixed(1)}s`]),
       }],
     };
   }
@@ -215,6 +216,7 @@ export class GroupExecution implements ScenarioExecution {
     r.vusMax = m.vusMax;
     this.tick();
     r.scenarios = m.scenarios;
+    r.cpuMs = m.cpuMs;
     r.iterations += counted(m.metrics, (name) => name === "iterations");
     r.requests += counted(m.metrics, (name) => REQUEST_METRICS.has(name));
   }

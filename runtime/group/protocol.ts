@@ -21,6 +21,8 @@ export interface RunnerCounts {
   readonly vusMax: number;
   /** Its scenarios' live state. */
   readonly scenarios: readonly ScenarioProgress[];
+  /** CPU time (user + system, ms) the runner's process has used since `start`: how busy a runner's machine share is. */
+  readonly cpuMs: number;
 }
 
 /** Runner → coordinator. */
