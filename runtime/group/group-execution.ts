@@ -50,6 +50,7 @@ interface RunnerState {
   iterations: number;
   requests: number;
   cpuMs: number;
+  startedAtMs: number;
   exitCode: number | null;
   /** Why it failed or was lost. */
   reason?: string;
@@ -91,7 +92,7 @@ export class GroupExecution implements ScenarioExecution {
 
   async prepare(): Promise<ExecutionFailure | undefined> {
     this.#runners = this.#o.launch().map((link) => ({
-      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, cpuMs: 0, exitCode: null, where: link.where(), gone: false,
+      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, cpuMs: 0, startedAtMs: 0, exitCode: null, where: link.where(), gone: false,
     }));
     for (const r of this.#runners) void this.#pump(r);
     // The barrier: no runner starts until every one has initialised its VUs.
@@ -139,14 +140,17 @@ export class GroupExecution implements ScenarioExecution {
 
   report(): ExecutionReport {
     const runners = this.#runners.map((r) => ({
-      name: r.link.name, segment: r.link.segment, where: r.where, state: r.state, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, cpuMs: r.cpuMs, ...(r.reason ? { reason: r.reason } : {}),
+      name: r.link.name, segment: r.link.segment, where: r.where, state: r.state, startedAtMs: r.startedAtMs, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, cpuMs: r.cpuMs, ...(r.reason ? { reason: r.reason } : {}),
     }));
     const noun = this.#o.noun;
+    const starts = this.#runners.map((r) => r.startedAtMs).filter((t) => t > 0);
+    // How far apart the runners started their scenarios (by their clocks): what the ready barrier keeps small.
+    const startSkewMs = starts.length === this.#runners.length && starts.length > 0 ? Math.max(...starts) - Math.min(...starts) : undefined;
     return {
       key: noun,
-      data: { count: runners.length, runners },
+      data: { count: runners.length, startSkewMs, runners },
       tables: [{
-        title: `${noun}: ${runners.length}, one execution segment each; the metrics above are their merged data`,
+        title: `${noun}: ${runners.length}, one execution segment each${startSkewMs === undefined ? "" : `, started within ${startSkewMs} ms of each other`}; the metrics above are their merged data`,
         columns: [noun.replace(/s$/, ""), "segment", "where", "state", "exit code", "iterations", "requests", "cpu"],
         rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests, `${(r.cpuMs / 1000).toFixed(1)}s`]),
       }],
@@ -217,6 +221,7 @@ export class GroupExecution implements ScenarioExecution {
     this.tick();
     r.scenarios = m.scenarios;
     r.cpuMs = m.cpuMs;
+    r.startedAtMs = m.startedAtMs;
     r.iterations += counted(m.metrics, (name) => name === "iterations");
     r.requests += counted(m.metrics, (name) => REQUEST_METRICS.has(name));
   }
