@@ -4,7 +4,7 @@
 // measured nothing) is printed as INVALID with why, and the bench exits 1 at the end (bench/figures.ts).
 //
 // Parts: `npm run bench` runs them all; `npm run bench -- startup k8s` (or `node --import tsx bench/run.ts startup`)
-// only those named.
+// only those named. `node` needs the local cluster with its real node (started, and built the first time, if stopped).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
@@ -83,6 +83,13 @@ const parts: Record<string, () => Promise<void>> = {
     const { benchK8s } = (await import("./k8s-bench.ts" as string)) as { benchK8s: () => Promise<Record<string, Value>> };
     console.log("\nloadgen/k8s: list requests against a local static endpoint");
     for (const [name, value] of Object.entries(await benchK8s())) row(name, value, "");
+  },
+
+  // Needs the local cluster with its real node: started (built the first time) when it is not running.
+  async node() {
+    const { benchNode } = await import("./node-bench.ts");
+    console.log("\npod startup on the local cluster: real node (kubelet + containerd + runc) beside a kwok pool, one run of loadgen/kwok trackers");
+    for (const [name, value] of Object.entries(await benchNode())) row(name, value, name.includes("created → running") ? "SLO: p99 ≤ 5 s" : "");
   },
 };
 

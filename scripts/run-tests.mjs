@@ -3,10 +3,17 @@
 import { spawn } from "node:child_process";
 
 // Optional arguments: the folder to run (default: the whole repository), e.g. `node scripts/run-tests.mjs runtime`,
-// and `--deno` to run the tests under Deno instead of Node (Deno runs the TypeScript itself; no tsx).
+// or one test file (`node scripts/run-tests.mjs test/k8s/list.test.ts`), and `--deno` to run the tests under Deno
+// instead of Node (Deno runs the TypeScript itself; no tsx).
+import { statSync } from "node:fs";
+import path from "node:path";
 const deno = process.argv.includes("--deno");
-const dir = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? ".";
-const uvu = ["node_modules/uvu/bin.js", dir, "\\.test\\.ts$", "-i", "node_modules", "-i", "dist"];
+const target = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? ".";
+// uvu takes a folder and a pattern: a file becomes its folder and its own name, matched exactly.
+const [dir, pattern] = statSync(target).isFile()
+  ? [path.dirname(target), `^${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`]
+  : [target, "\\.test\\.ts$"];
+const uvu = ["node_modules/uvu/bin.js", dir, pattern, "-i", "node_modules", "-i", "dist"];
 const [command, args] = deno
   ? [(await import("./deno.mjs")).ensureDeno(), ["run", "-A", ...uvu]]
   : [process.execPath, ["--import", "tsx", ...uvu]];

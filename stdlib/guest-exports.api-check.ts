@@ -7,12 +7,14 @@ import type * as ExecutionApi from "loadgen/execution";
 import type * as K8sApi from "loadgen/k8s";
 import type * as KubevirtApi from "loadgen/kubevirt";
 import type * as KwokApi from "loadgen/kwok";
+import type * as HttpApi from "loadgen/http";
 import type * as Loadgen from "./loadgen/guest.ts";
 import type * as Metrics from "./metrics/guest.ts";
 import type * as Execution from "./execution/guest.ts";
 import type * as K8s from "./k8s/guest.ts";
 import type * as Kubevirt from "./kubevirt/guest.ts";
 import type * as Kwok from "./kwok/guest.ts";
+import type * as Http from "./http/guest.ts";
 import type { AsyncHostCalls, SyncHostCalls } from "./host-calls.ts";
 
 /** `Shim`, when it implements `Api` exactly; a type error naming the first mismatch otherwise. */
@@ -25,6 +27,7 @@ export type GuestShims = [
   Implements<typeof K8sApi, typeof K8s>,
   Implements<typeof KubevirtApi, typeof Kubevirt>,
   Implements<typeof KwokApi, typeof Kwok>,
+  Implements<typeof HttpApi, typeof Http>,
 ];
 
 /** Bound host functions take at most four arguments (runtime/vu reads that many without a rest array). */

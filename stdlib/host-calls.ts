@@ -10,6 +10,7 @@
 import type * as K8s from "./k8s/k8s.d.ts";
 import type * as Kubevirt from "./kubevirt/kubevirt.d.ts";
 import type * as Kwok from "./kwok/kwok.d.ts";
+import type * as Http from "./http/http.d.ts";
 
 declare const jsonOf: unique symbol;
 /**
@@ -45,6 +46,39 @@ export interface ListReplyJson {
 /** What `kubevirt.create` reads: the options of every create function of loadgen/kubevirt. */
 export type KubevirtCreateOptions = NonNullable<Parameters<typeof Kubevirt.createVM>[0] & Parameters<typeof Kubevirt.createVMIReplicaSet>[0]>;
 
+/**
+ * An HTTP response as one number, so the hot path decodes nothing: `id * 1000 + status` when an answer came, and
+ * `-(id * 10000 + error_code)` when none did. Everything else is read by id (`http.response`, `http.body`), within the
+ * iteration that made the request.
+ */
+export type EncodedResponse = number;
+
+/** Params as they cross: the jar by its id, the response callback's statuses, and how the body is encoded. */
+export interface HttpParamsWire extends Omit<Http.Params, "jar" | "responseCallback"> {
+  jar?: number | null;
+  responseCallback?: Http.ExpectedStatuses | null;
+  /** The body is bytes, sent as latin1 text. */
+  binaryBody?: boolean;
+}
+
+/** What `http.response(id, "meta")` answers. */
+export interface HttpResponseMeta {
+  status_text: string;
+  proto: string;
+  url: string;
+  method: string;
+  error: string;
+  /** blocked, connecting, tls_handshaking, sending, waiting, receiving, duration. */
+  timings: [number, number, number, number, number, number, number];
+}
+
+/** The module options the shim applies itself (batch limits, throw). */
+export interface HttpGuestOptions {
+  batch: number;
+  batchPerHost: number;
+  throw: boolean;
+}
+
 /** The metric types of `loadgen/metrics`. */
 export type MetricKind = "counter" | "gauge" | "rate" | "trend";
 
@@ -79,6 +113,19 @@ export interface SyncHostCalls {
   "kubevirt.vmis": (options: Options<Kubevirt.VmisOptions>) => JsonText<Kubevirt.VmiInfo[]>;
 
   "kwok.info": () => JsonText<{ poolLabel: string; kwokAnnotation: string; kwokTaint: Kwok.Taint; controllerNamespace: string }>;
+
+  /** Valid once the options are resolved (the first request, not the init context). */
+  "http.info": () => JsonText<HttpGuestOptions>;
+  "http.response": <P extends "meta" | "headers" | "cookies">(id: number, part: P) => JsonText<{ meta: HttpResponseMeta; headers: Record<string, string>; cookies: Record<string, Http.ResponseCookie[]> }[P]>;
+  /** The body as text, or (`binary`) as latin1 text of its bytes; null when it was not kept. */
+  "http.body": (id: number, type: "text" | "binary") => string | null;
+  "http.setResponseCallback": (expected: JsonText<Http.ExpectedStatuses | null>) => undefined;
+  /** Returns a new jar's id (0 is the VU's own jar). */
+  "http.jarNew": () => number;
+  "http.jarSet": (jar: number, url: string, cookie: JsonText<Http.CookieOptions & { name: string; value: string }>) => undefined;
+  "http.jarCookies": (jar: number, url: string) => JsonText<Record<string, string[]>>;
+  /** Removes the jar's cookies for `url` (only `name`, when given). */
+  "http.jarClear": (jar: number, url: string, name: string | undefined) => undefined;
 }
 
 /** Synchronous host functions taking any number of arguments: `__loadgen.variadic(name)`. */
@@ -106,6 +153,10 @@ export interface AsyncHostCalls {
   /** The events that arrive within `maxWaitMs` (possibly none). */
   "k8s.watchNext": (id: number, maxWaitMs: number) => JsonText<K8s.WatchEvent[]>;
   "k8s.watchClose": (id: number) => undefined;
+  /** Returns the replica watch's id. */
+  "k8s.watchReplicas": (workload: string, options: Options<K8s.WatchReplicasOptions>) => string;
+  /** The timeline so far; with `stop`, after stopping the watch. */
+  "k8s.replicaTimeline": (id: string, stop: boolean) => JsonText<K8s.ScalingTimeline>;
 
   /** `kind` undefined: whatever the template renders; `template`: a built-in name or YAML text (undefined: the kind's). */
   "kubevirt.create": (kind: string | undefined, template: string | undefined, options: Options<KubevirtCreateOptions>) => JsonText<Kubevirt.Created>;
@@ -131,6 +182,9 @@ export interface AsyncHostCalls {
   /** With `waitFor`: once at least that many pods are running (past `timeout`, a WaitTimeout error). */
   "kwok.podStartupStats": (id: string, options: Options<Kwok.WaitOptions & { waitFor?: number }>) => JsonText<Kwok.PodStartupStats>;
   "kwok.stopPodStartup": (id: string) => JsonText<Kwok.PodStartupStats>;
+
+  /** `body`: text, or latin1 text of bytes with `binaryBody`. */
+  "http.request": (method: string, url: string, body: string | undefined, params: Options<HttpParamsWire>) => EncodedResponse;
 }
 
 type SyncOrVariadic = SyncHostCalls & VariadicHostCalls;

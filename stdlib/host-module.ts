@@ -70,6 +70,8 @@ export interface RunContext {
   readonly env: Readonly<Record<string, string>>;
   /** Cluster access chosen on the command line (`--kubeconfig`, `--context`); modules fall back to KUBECONFIG etc. */
   readonly cluster: ClusterFlags;
+  /** Destinations refused on the command line (`--block-hostnames`, `--blacklist-ip`), besides the options' own. */
+  readonly network: NetworkFlags;
   /**
    * The run's cluster access, resolved once (kubeconfig, in-cluster, or the local cluster, started if need be). A run
    * whose scenario imports a cluster module has it resolved before the test starts, outside every scenario timeout.
@@ -102,6 +104,14 @@ export interface RunContext {
 /** Cluster access flags of `loadgen run`. */
 export type { ClusterFlags };
 
+/** k6's `--block-hostnames` and `--blacklist-ip` of `loadgen run`: added to the script's blockHostnames/blacklistIPs. */
+export interface NetworkFlags {
+  /** Hostnames, or `*.suffix` patterns. */
+  readonly blockHostnames?: readonly string[];
+  /** CIDR ranges or addresses. */
+  readonly blacklistIPs?: readonly string[];
+}
+
 /** What a scenario may learn about the run in progress (k6's `k6/execution`). */
 export interface ExecutionView {
   /** Static facts and live progress (0..1) of a scenario; undefined for an unknown name. */
@@ -111,6 +121,11 @@ export interface ExecutionView {
   iterationsCompleted(): number;
   /** Milliseconds since the scenarios started. */
   elapsedMs(): number;
+  /**
+   * When the scenarios started (the load began), in ms since the epoch; undefined before (init, setup). Host-side
+   * observers that time what the load did (loadgen/k8s's replica timeline) measure from here.
+   */
+  startedAtMs(): number | undefined;
 }
 
 /** The host half of one module for one run. */
@@ -146,6 +161,11 @@ export interface SummaryTable {
 export interface HostModule {
   /** Creates the module's per-run state. Called once per run, before any VU exists. */
   open(run: RunContext): HostModuleInstance | Promise<HostModuleInstance>;
+  /**
+   * The problems with the options this module reads (its section, its top-level keys), each naming its field; called
+   * once the script's options are resolved, so a bad value fails the run before it starts (exit code 104).
+   */
+  checkOptions?(options: Readonly<Record<string, unknown>>): readonly string[];
 }
 
 /**
@@ -158,6 +178,8 @@ export interface StdlibModule {
   readonly specifier: string;
   /** The top-level key of `options` this module reads, if any (e.g. `k8s` for `options.k8s`). */
   readonly optionsKey?: string;
+  /** Other top-level keys it reads (k6's own option names, such as `insecureSkipTLSVerify`). */
+  readonly optionsKeys?: readonly string[];
   /**
    * Absolute path of the guest shim (TypeScript), inlined into each scenario's bundle where the scenario imports
    * `specifier`. Mark top-level host bindings with esbuild's `@__PURE__` annotation so that the ones a scenario does

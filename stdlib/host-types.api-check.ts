@@ -2,12 +2,14 @@
 // (an option a scenario passes, a result it reads back as JSON), the two must agree, so neither half can change alone.
 // The names the host tables register are checked against stdlib/host-calls.ts by test/engine/host-calls.test.ts.
 // Types only: nothing here runs.
+import type * as K8s from "./k8s/k8s.d.ts";
 import type * as Kubevirt from "./kubevirt/kubevirt.d.ts";
 import type * as Kwok from "./kwok/kwok.d.ts";
 import type { UP_PHASES } from "../runtime/kubevirt/phase-tracker.ts";
 import type { ControllerKind, ControllerMode } from "../runtime/kwok/controller-deploy.ts";
 import type { AddOptions, DeleteResult, NodePoolSpec, NodePoolStatus, Taint } from "../runtime/kwok/node-pool.ts";
 import type { PodStartupOptions, PodStartupStats } from "../runtime/kwok/pod-startup.ts";
+import type { MilestonesSeconds, ScalingTimeline } from "../runtime/kube/replica-timeline.ts";
 
 /** What JSON.stringify makes of a `T`, as the guest reads it: the same shape, nothing read-only. */
 type Wire<T> = T extends ReadonlyArray<infer E> ? Wire<E>[] : T extends object ? { -readonly [K in keyof T]: Wire<T[K]> } : T;
@@ -37,4 +39,10 @@ export type KwokTypes = [
 export type KubevirtTypes = [
   // The phases the tracker orders are phases the .d.ts names.
   Assignable<(typeof UP_PHASES)[number], Kubevirt.Phase>,
+];
+
+export type K8sTypes = [
+  // watchReplicas' timeline, as the host sends it.
+  Same<Wire<ScalingTimeline>, K8s.ScalingTimeline>,
+  Same<Wire<MilestonesSeconds>, K8s.ReplicaMilestones>,
 ];

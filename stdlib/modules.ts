@@ -1,5 +1,6 @@
 import type { StdlibModule } from "./host-module.ts";
 import { stdlibPath } from "./stdlib-path.ts";
+import { HTTP_TOP_LEVEL_KEYS } from "../runtime/http-client/http-options.ts";
 
 /**
  * Every stdlib module a scenario can import, by specifier. This list is the only place a module is
@@ -31,6 +32,13 @@ export const stdlibModules: readonly StdlibModule[] = [
     requires: ["loadgen/k8s"],
     usesCluster: true,
     load: async () => (await import("./kwok/host.ts")).kwokModule,
+  },
+  {
+    specifier: "loadgen/http",
+    guestEntry: stdlibPath("http/guest.ts"),
+    optionsKey: "http",
+    optionsKeys: HTTP_TOP_LEVEL_KEYS,
+    load: async () => (await import("./http/host.ts")).httpModule,
   },
 ];
 

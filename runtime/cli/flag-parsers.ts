@@ -81,3 +81,8 @@ export function thresholdPair(value: string, previous: Readonly<Record<string, r
 export function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
+
+/** A repeatable flag whose values are comma-separated lists (k6's string-slice flags): every item, in order. */
+export function commaList(value: string, previous: readonly string[]): string[] {
+  return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
+}

@@ -35,7 +35,7 @@ const ADD_FLAGS = {
   labels: textFlag("--labels <k=v,...>", "extra node labels"),
   taints: textFlag("--taints <k[=v]:Effect,...>", "extra node taints (pods must tolerate them)"),
   controller: defaultedFlag<ControllerMode>("--controller <mode>", "auto: deploy a kwok controller when none manages the cluster; deploy: always loadgen's; none: never", undefined, "auto", { choices: ["auto", "deploy", "none"] }),
-  controllerImage: defaultedFlag("--controller-image <image>", "image of the kwok controller loadgen deploys", undefined, DEFAULT_CONTROLLER_IMAGE),
+  controllerImage: textFlag("--controller-image <image>", `image of the kwok controller loadgen deploys (default: ${DEFAULT_CONTROLLER_IMAGE}; on the local cluster, kwok's image built for its real node)`),
   wait: negatedFlag("--no-wait", "return once the nodes are created, without waiting for Ready"),
   timeout: parsedFlag("--timeout <duration>", "how long to wait for Ready, e.g. 90s (default: 5m)", durationMs("--timeout")),
   json: switchFlag("--json", "print the pool as JSON"),

@@ -84,6 +84,7 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
       cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations, executionSegment: flags.executionSegment, executionSegmentSequence: flags.executionSegmentSequence },
       env,
       cluster: { kubeconfig: flags.kubeconfig, context: flags.context },
+      network: { blockHostnames: flags.blockHostnames, blacklistIPs: flags.blacklistIp },
       thresholds: Object.keys(flags.threshold).length ? flags.threshold : undefined,
       delete: flags.delete,
       kperf: kperfRequest(flags),

@@ -1,6 +1,6 @@
 /** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
-import { collect, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
+import { collect, commaList, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
 import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
 /** k6's execution overrides and `-e`: `run` and `inspect`. */
@@ -46,6 +46,8 @@ export const RUN_FLAGS = {
   thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
   threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold for any input format, added to the script's own, e.g. 'k8s_request_duration=p(95)<500' (repeatable)", thresholdPair, {}),
   ...CLUSTER_FLAGS,
+  blockHostnames: repeatableFlag<readonly string[]>("--block-hostnames <names>", "hostnames loadgen/http refuses, comma-separated, `*.suffix` patterns allowed (k6's; added to the script's blockHostnames; repeatable)", commaList, []),
+  blacklistIp: repeatableFlag<readonly string[]>("--blacklist-ip <ranges>", "address ranges loadgen/http refuses, comma-separated CIDRs (k6's; added to the script's blacklistIPs; repeatable)", commaList, []),
   delete: switchFlag("--delete", "for a KubeVirt perfscale workload (FILE.yaml): delete the workload instead of running it"),
   ...KPERF_FLAGS,
 };

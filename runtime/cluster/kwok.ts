@@ -12,6 +12,12 @@ import { probe } from "./http-probe.ts";
 import { loadStageTiming, stageTimingFile, type StageTiming } from "./stage-timing.ts";
 
 export const FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node=fake";
+/**
+ * Fake nodes with this label belong to the kwok controller loadgen deployed in the cluster (`nodepool add --controller
+ * deploy`, runtime/kwok/controller-deploy.ts's CONTROLLER_LABEL, repeated here to keep the layers apart): the
+ * cluster's kwok leaves them alone, so the two never both write a node's status or hold its lease.
+ */
+export const DEPLOYED_CONTROLLER_LABEL = "loadgen.io/kwok-controller";
 
 /** Node and pod stages printed from kwok's Go packages (kwok 0.8 loads none by default). */
 const NODE_POD_STAGES = join(manifestsDir, "stages", "node-pod.yaml");
@@ -64,6 +70,7 @@ export function kwokArgs(o: { kubeconfig: string; config: string; port: number }
     `--kubeconfig=${o.kubeconfig}`,
     `--config=${o.config}`,
     `--manage-nodes-with-annotation-selector=${FAKE_NODE_ANNOTATION}`,
+    `--manage-nodes-with-label-selector=!${DEPLOYED_CONTROLLER_LABEL}`,
     `--server-address=${LOOPBACK}:${o.port}`,
     // Pod IPs are status strings only; a /16 leaves room for large runs.
     "--cidr=10.0.0.0/16",

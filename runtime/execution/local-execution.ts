@@ -23,6 +23,8 @@ export class LocalExecution implements ScenarioExecution {
   readonly #states = new Map<ScenarioRun, ScenarioProgress["state"]>();
   #setupJson: string | undefined;
   #startedAt = performance.now();
+  /** Wall-clock start of the scenarios (ExecutionView.startedAtMs); undefined before. */
+  #startedAtMs: number | undefined;
   /** False in a runner of a group: the coordinator records the group's VU gauges from every runner's counts. */
   readonly #recordVuGauges: boolean;
   readonly view: ExecutionView;
@@ -47,6 +49,7 @@ export class LocalExecution implements ScenarioExecution {
       vusInitialized: () => pool.initialized,
       iterationsCompleted: () => runs.reduce((n, s) => n + s.completed, 0),
       elapsedMs: () => performance.now() - this.#startedAt,
+      startedAtMs: () => this.#startedAtMs,
     };
   }
 
@@ -69,6 +72,7 @@ export class LocalExecution implements ScenarioExecution {
       }
     }
     this.#startedAt = performance.now();
+    this.#startedAtMs = Date.now();
     await Promise.all(
       options.scenarios.map(async (config) => {
         const scenarioTags = tags.empty.withAll(options.tags).withAll(config.tags).with("scenario", config.name);

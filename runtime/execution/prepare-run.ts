@@ -12,7 +12,7 @@ import { formatGuestError } from "../vu/guest-error.ts";
 import { buildHostTable } from "../vu/host-table.ts";
 import { VirtualUser, type VuBlueprint } from "../vu/vu.ts";
 import { WasmPool } from "../vu/wasm-pool.ts";
-import type { ClusterFlags, ExecutionView, HostModuleInstance, RunContext, StdlibModule } from "../../stdlib/host-module.ts";
+import type { ClusterFlags, ExecutionView, HostModuleInstance, NetworkFlags, RunContext, StdlibModule } from "../../stdlib/host-module.ts";
 import type { ClusterAccess } from "../kube/cluster-access.ts";
 import { modulesForRun, stdlibModules } from "../../stdlib/modules.ts";
 import { localClusterInfo, requireClusterAccess, resolveClusterAccess } from "./resolve-cluster-access.ts";
@@ -35,6 +35,8 @@ export interface PrepareOptions {
   readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   /** `--kubeconfig` / `--context`, for the modules that talk to a cluster. */
   readonly cluster?: ClusterFlags;
+  /** `--block-hostnames` / `--blacklist-ip`, for loadgen/http. */
+  readonly network?: NetworkFlags;
   /**
    * Resolves the cluster the run talks to; by default kubectl's order from `cluster`, else the local cluster
    * (started if need be). Called before the init code runs when the scenario imports a cluster module.
@@ -84,6 +86,7 @@ const idleExecution: ExecutionView = {
   vusInitialized: () => 0,
   iterationsCompleted: () => 0,
   elapsedMs: () => 0,
+  startedAtMs: () => undefined,
 };
 
 /**
@@ -120,6 +123,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     scriptDir: bundle.scriptDir,
     env: p.env,
     cluster: p.cluster ?? {},
+    network: p.network ?? {},
     clusterAccess() {
       clusterAccess ??= resolveCluster();
       return clusterAccess;
@@ -147,7 +151,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const hosts = await Promise.all(modules.map((m) => m.load()));
   const moduleInstances = await Promise.all(hosts.map((h) => h.open(context)));
   const table = buildHostTable(moduleInstances);
-  const sectionKeys = new Set(registry.flatMap((m) => (m.optionsKey ? [m.optionsKey] : [])));
+  const sectionKeys = new Set(registry.flatMap((m) => [...(m.optionsKey ? [m.optionsKey] : []), ...(m.optionsKeys ?? [])]));
 
   const blueprint: { -readonly [K in keyof VuBlueprint]: VuBlueprint[K] } = {
     code: bundle.code,
@@ -178,6 +182,8 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     throw new ScriptError(`${source}: options cannot be read: ${(e as Error).message}`);
   }
   resolvedOptions = resolveOptions(rawOptions, p.cli, sectionKeys, source);
+  const moduleProblems = hosts.flatMap((h) => h.checkOptions?.(resolvedOptions!.raw) ?? []);
+  if (moduleProblems.length) throw new InvalidOptionsError(moduleProblems, source);
   blueprint.limits = resolvedOptions.limits;
   const thresholds = runThresholds(resolvedOptions.thresholds, p.thresholds, metrics, source);
 

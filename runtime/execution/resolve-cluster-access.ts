@@ -22,14 +22,16 @@ export async function resolveClusterAccess(flags: ClusterFlags, log: (line: stri
 }
 
 /**
- * The local cluster when it runs: its API server and running components (what runtime/kube and runtime/kwok may know
- * of it, handed to them rather than imported); undefined when it is not running or its state cannot be read.
+ * The local cluster when it runs (the one in `dir`, default the usual one): its API server, running components and
+ * real node (what runtime/kube and runtime/kwok may know of it, handed to them rather than imported); undefined when
+ * it is not running or its state cannot be read.
  */
-export async function localClusterInfo(): Promise<LocalClusterInfo | undefined> {
+export async function localClusterInfo(options: { dir?: string } = {}): Promise<LocalClusterInfo | undefined> {
   const { clusterStatus } = await import("../cluster/local-cluster.ts");
-  const local = await clusterStatus().catch(() => undefined);
+  const local = await clusterStatus(options).catch(() => undefined);
   if (local?.state !== "running" || local.server === undefined) return undefined;
-  return { server: local.server, running: local.components.filter((c) => c.state === "running").map((c) => c.name) };
+  const realNode = local.realNode ? await (await import("../cluster/real-node-host.ts")).realNodeHost(options).catch(() => undefined) : undefined;
+  return { server: local.server, running: local.components.filter((c) => c.state === "running").map((c) => c.name), ...(realNode ? { realNode } : {}) };
 }
 
 /** The same, with every failure turned into one clear error with its exit code (for a run about to start). */

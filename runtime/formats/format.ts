@@ -31,6 +31,8 @@ export interface RunRequest {
   readonly env: Readonly<Record<string, string>>;
   /** `--kubeconfig`, `--context`. */
   readonly cluster: NonNullable<PrepareOptions["cluster"]>;
+  /** `--block-hostnames`, `--blacklist-ip`. */
+  readonly network?: PrepareOptions["network"];
   /** `--threshold` conditions by metric key, added to the run's own. */
   readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   /** `--delete`: for a KubeVirt workload, delete it instead of running it. */

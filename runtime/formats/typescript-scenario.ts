@@ -21,6 +21,7 @@ export async function prepareScenarioRun(script: string, request: RunRequest, in
     env: request.env,
     log: request.log,
     cluster: request.cluster,
+    network: request.network,
     thresholds: request.thresholds,
     runId: request.runId,
     group: request.workers === undefined ? undefined : "coordinator",

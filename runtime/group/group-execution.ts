@@ -68,6 +68,7 @@ export class GroupExecution implements ScenarioExecution {
   #runners: RunnerState[] = [];
   #failure: ExecutionFailure | undefined;
   #startedAt = performance.now();
+  #startedAtMs: number | undefined;
   #aborting = false;
   readonly #waiters = new Set<() => void>();
   readonly view: ExecutionView;
@@ -86,6 +87,7 @@ export class GroupExecution implements ScenarioExecution {
       vusInitialized: () => this.#sum((r) => r.vusMax),
       iterationsCompleted: () => this.#sum((r) => r.iterations),
       elapsedMs: () => performance.now() - this.#startedAt,
+      startedAtMs: () => this.#startedAtMs,
     };
     run.controller.signal.addEventListener("abort", () => this.#abortAll(String((run.controller.signal.reason as Error)?.message ?? "the run was aborted")), { once: true });
   }
@@ -105,6 +107,7 @@ export class GroupExecution implements ScenarioExecution {
 
   async run(setupJson: string | undefined): Promise<ExecutionFailure | undefined> {
     this.#startedAt = performance.now();
+    this.#startedAtMs = Date.now();
     for (const r of this.#runners) {
       r.state = "running";
       r.link.send({ v: 1, type: "start", ...(setupJson === undefined ? {} : { setupJson }) });

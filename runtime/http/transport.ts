@@ -60,7 +60,7 @@ export class HttpTransport implements ExchangeContext {
     method: Dispatcher.HttpMethod,
     path: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string | Buffer | undefined,
     o: ExchangeOptions,
     dispatcher?: Dispatcher,
     limited?: boolean,

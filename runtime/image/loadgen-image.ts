@@ -1,7 +1,7 @@
 // The files of loadgen's own image, from this checkout: the Node binary that runs this loadgen and the shared
 // libraries `ldd` lists for it, then loadgen itself in /opt/loadgen (bin/, dist/, stdlib/ for the guest shims the
-// engine bundles at run time, scenarios/, controlplane/manifests, and the production packages of package-lock.json
-// without their type declarations, source maps and docs). Its entrypoint runs loadgen, so a pod's `args: [run, …]`
+// engine bundles at run time, scenarios/, examples/, controlplane/manifests, and the production packages of
+// package-lock.json without their type declarations, source maps and docs). Its entrypoint runs loadgen, so a pod's `args: [run, …]`
 // works as with grafana/k6's image. image/Dockerfile builds the same image for a registry (from these files:
 // `loadgen image build --rootfs`).
 import { execFile } from "node:child_process";
@@ -42,9 +42,10 @@ export const LOADGEN_IMAGE_CONFIG: ImageConfig = {
 
 /**
  * Files of the app dir that are loadgen's; node_modules follows separately. The guest shims in stdlib/ are bundled
- * into each scenario at run time, with the runtime sources they import (the one duration parser).
+ * into each scenario at run time, with the runtime sources they import (the one duration parser). examples/ holds the
+ * consumer service, which runs from this image as a Deployment on the real node (examples/consumer/deployment.yaml).
  */
-const APP_PARTS = ["package.json", "bin", "dist", "stdlib", "runtime/metrics/duration.ts", "scenarios", "controlplane/manifests", "LICENSE", "README.md"];
+const APP_PARTS = ["package.json", "bin", "dist", "stdlib", "runtime/metrics/duration.ts", "scenarios", "examples", "controlplane/manifests", "LICENSE", "README.md"];
 /** What production packages carry that nothing runs: types, source maps, TypeScript sources, docs, Bare prebuilds. */
 const NOT_RUN = /(\.d\.[cm]?ts|\.[cm]?ts|\.map|\.md|\.markdown|\.bare)$/i;
 

@@ -27,6 +27,18 @@ export interface ClusterFlags {
 export interface LocalClusterInfo {
   readonly server: string;
   readonly running: readonly string[];
+  /** Its real node, when it runs one: where loadgen's own pods (the kwok controller) run on the local cluster. */
+  readonly realNode?: LocalRealNode;
+}
+
+/** The local cluster's real node, as loadgen's own pods need it (see runtime/cluster/real-node-host.ts). */
+export interface LocalRealNode {
+  /** The Node's name. */
+  readonly name: string;
+  /** Puts kwok's image (the cluster's own kwok) on the node if it is not there; resolves with its ref. */
+  kwokImage(log?: (line: string) => void): Promise<string>;
+  /** A loopback port free now, for a host-network pod's listener (the node's pods share the machine's ports). */
+  freePort(): Promise<number>;
 }
 
 /** Resolved access to one API server. */

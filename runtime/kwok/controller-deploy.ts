@@ -1,9 +1,11 @@
 // A kwok controller for clusters that have none: a Deployment in a namespace of its own, with its RBAC and its Stages in
-// a ConfigMap, managing the nodes that carry the pool label. Before deploying, the cluster is checked for a kwok that
-// already manages it (the local cluster's kwok process, a previous loadgen deployment, kwok's own kustomize install),
-// so two controllers never fight over one node. Removed when the last pool goes.
+// a ConfigMap, managing the nodes labelled for it (CONTROLLER_LABEL: the pools added while it runs). Before deploying,
+// the cluster is checked for a kwok that already manages it (the local cluster's kwok process, a previous loadgen
+// deployment, kwok's own kustomize install). On the local cluster (`--controller deploy`) its pod runs on the real node
+// (kwok's image built there, host network, a loopback port), and the cluster's own kwok leaves nodes with the label
+// alone, so the two never fight over a node. Removed when the last pool it manages goes.
 import { readFileSync } from "node:fs";
-import type { LocalClusterInfo } from "../kube/cluster-access.ts";
+import type { LocalClusterInfo, LocalRealNode } from "../kube/cluster-access.ts";
 import { K8sError } from "../kube/errors.ts";
 import { packagePath } from "../util/package-path.ts";
 import { R, type KubeApi, type Obj } from "./kube-api.ts";
@@ -16,8 +18,13 @@ export const STAGES_CONFIGMAP = "kwok-stages";
 export const DEFAULT_CONTROLLER_IMAGE = "registry.k8s.io/kwok/kwok:v0.8.0";
 const MANAGED_BY = "app.kubernetes.io/managed-by";
 const LABELS = { [MANAGED_BY]: "loadgen", "app.kubernetes.io/name": CONTROLLER_NAME } as const;
-/** The pool label (node-pool.ts's POOL_LABEL; repeated to keep the import graph one-way). */
-const POOL_LABEL = "loadgen.io/nodepool";
+/**
+ * The label on the nodes loadgen's controller manages (value: its namespace). The local cluster's kwok is started with
+ * `--manage-nodes-with-label-selector=!loadgen.io/kwok-controller` (runtime/cluster/kwok.ts repeats the key).
+ */
+export const CONTROLLER_LABEL = "loadgen.io/kwok-controller";
+/** The port kwok serves its healthz (and fake kubelet API) on, in a pod network of its own. */
+const POD_NETWORK_PORT = 10247;
 
 /** Who keeps pool nodes Ready: the local cluster's kwok process, loadgen's Deployment, another kwok install, or no one. */
 export type ControllerKind = "local" | "loadgen" | "external" | "none";
@@ -41,8 +48,43 @@ export function stagesYaml(): string {
   return readFileSync(packagePath("controlplane", "manifests", "stages", "node-pod.yaml"), "utf8");
 }
 
+/** Where the controller's pod runs: any real node of the cluster, or the local cluster's real node. */
+export type ControllerPlacement =
+  | { readonly kind: "cluster" }
+  /** The local real node: host network (the node has no other), on a loopback port free on the machine. */
+  | { readonly kind: "local-real-node"; readonly node: string; readonly port: number };
+
+/** What the controller runs: the image, its Stages, and where. */
+export interface ControllerSpec {
+  readonly image: string;
+  readonly stages: string;
+  readonly placement: ControllerPlacement;
+}
+
+/** The pod spec's placement and networking for `p`. */
+function placementSpec(p: ControllerPlacement): { spec: Obj; address: string; port: number } {
+  if (p.kind === "cluster") {
+    // A real node, never one of the fake ones it keeps alive.
+    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "type", operator: "NotIn", values: ["kwok"] }] }] } } };
+    return { spec: { affinity }, address: "0.0.0.0", port: POD_NETWORK_PORT };
+  }
+  return {
+    spec: {
+      nodeSelector: { "kubernetes.io/hostname": p.node },
+      tolerations: [{ key: "loadgen.io/real-node", operator: "Exists", effect: "NoSchedule" }],
+      // The node's only network; the pod's IP is the node's, 127.0.0.1, and it listens there only.
+      hostNetwork: true,
+    },
+    address: "$(POD_IP)",
+    port: p.port,
+  };
+}
+
 /** The objects of loadgen's kwok controller, in creation order. */
-export function controllerObjects(image: string = DEFAULT_CONTROLLER_IMAGE, stages: string = stagesYaml()): Array<{ resource: keyof typeof R; body: Obj }> {
+export function controllerObjects(o: Partial<ControllerSpec> = {}): Array<{ resource: keyof typeof R; body: Obj }> {
+  const image = o.image ?? DEFAULT_CONTROLLER_IMAGE;
+  const stages = o.stages ?? stagesYaml();
+  const place = placementSpec(o.placement ?? { kind: "cluster" });
   const ns = CONTROLLER_NAMESPACE;
   const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: ns } : {}), labels: { ...LABELS } });
   const rule = (apiGroups: string[], resources: string[], verbs: string[]) => ({ apiGroups, resources, verbs });
@@ -91,8 +133,9 @@ export function controllerObjects(image: string = DEFAULT_CONTROLLER_IMAGE, stag
             metadata: { labels: { ...LABELS } },
             spec: {
               serviceAccountName: CONTROLLER_NAME,
-              // A real node, never one of the fake ones it keeps alive.
-              affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "type", operator: "NotIn", values: ["kwok"] }] }] } } },
+              ...place.spec,
+              // kwok stops at once on SIGTERM; a pool's delete need not wait the default 30 s.
+              terminationGracePeriodSeconds: 5,
               containers: [
                 {
                   name: "kwok",
@@ -101,15 +144,15 @@ export function controllerObjects(image: string = DEFAULT_CONTROLLER_IMAGE, stag
                   args: [
                     "--config=/etc/kwok/stages.yaml",
                     "--manage-all-nodes=false",
-                    `--manage-nodes-with-label-selector=${POOL_LABEL}`,
+                    `--manage-nodes-with-label-selector=${CONTROLLER_LABEL}=${CONTROLLER_NAMESPACE}`,
                     "--node-ip=$(POD_IP)",
-                    "--node-port=10247",
-                    "--server-address=0.0.0.0:10247",
+                    `--node-port=${place.port}`,
+                    `--server-address=${place.address}:${place.port}`,
                     "--cidr=10.0.0.0/16",
                     "--node-lease-duration-seconds=40",
                   ],
                   env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
-                  readinessProbe: { httpGet: { path: "/healthz", port: 10247 }, periodSeconds: 10 },
+                  readinessProbe: { httpGet: { path: "/healthz", port: place.port }, periodSeconds: 10 },
                   resources: { requests: { cpu: "250m", memory: "256Mi" } },
                   volumeMounts: [{ name: "stages", mountPath: "/etc/kwok", readOnly: true }],
                 },
@@ -166,15 +209,36 @@ async function waitNamespaceGone(api: KubeApi, timeoutMs: number): Promise<void>
 }
 
 /**
+ * Where the controller goes on this cluster, and with which image: on the local cluster, its real node with kwok's
+ * image built there (unless `image` names another); elsewhere anywhere but a fake node, `image` or kwok's release.
+ * @throws {K8sError} code Unavailable on a local cluster that runs no real node (nothing could run the pod).
+ */
+export async function controllerTarget(ctx: ControllerLookup & { log?: (line: string) => void }, image?: string): Promise<{ image: string; placement: ControllerPlacement }> {
+  const local = await ctx.localCluster?.().catch(() => undefined);
+  if (local === undefined || local.server !== ctx.api.origin) return { image: image ?? DEFAULT_CONTROLLER_IMAGE, placement: { kind: "cluster" } };
+  const node: LocalRealNode | undefined = local.realNode;
+  if (node === undefined) {
+    throw new K8sError(
+      "cannot deploy the kwok controller on the local cluster: it runs no real node for the controller's pod (started with --no-real-node, or the machine cannot run one: see `loadgen cluster status`); " +
+        "without --controller deploy the local cluster's own kwok keeps the pool Ready",
+      "Unavailable",
+      0,
+    );
+  }
+  return { image: image ?? (await node.kwokImage(ctx.log)), placement: { kind: "local-real-node", node: node.name, port: await node.freePort() } };
+}
+
+/**
  * Creates the controller's objects; an object that exists already is kept as it is. On failure the objects this call
  * made are removed again.
  * @throws {K8sError} e.g. Forbidden when the user may not create namespaces or RBAC objects.
  */
-export async function deployController(ctx: Ctx, image?: string): Promise<void> {
+export async function deployController(ctx: Ctx & ControllerLookup, image?: string): Promise<void> {
+  const target = await controllerTarget(ctx, image);
   await waitNamespaceGone(ctx.api, 120_000);
   const made: Array<{ resource: keyof typeof R; body: Obj }> = [];
   try {
-    for (const o of controllerObjects(image ?? DEFAULT_CONTROLLER_IMAGE)) {
+    for (const o of controllerObjects(target)) {
       try {
         await ctx.api.create(R[o.resource], o.body, { namespace: o.body.metadata.namespace });
         made.push(o);
@@ -188,12 +252,13 @@ export async function deployController(ctx: Ctx, image?: string): Promise<void> 
     }
     throw new K8sError(`cannot deploy the kwok controller: ${(e as Error).message}`, (e as K8sError).code ?? "Unknown", (e as K8sError).status ?? 0);
   }
-  ctx.log?.(`deployed the kwok controller (${image ?? DEFAULT_CONTROLLER_IMAGE}) as Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}`);
+  const where = target.placement.kind === "local-real-node" ? ` on the real node ${target.placement.node} (host network, port ${target.placement.port})` : "";
+  ctx.log?.(`deployed the kwok controller (${target.image}) as Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}${where}`);
 }
 
 /** Removes loadgen's controller: its Deployment, namespace and RBAC. Objects already gone are fine. */
 export async function removeController(ctx: Ctx): Promise<void> {
-  const objects = controllerObjects(DEFAULT_CONTROLLER_IMAGE, "").reverse();
+  const objects = controllerObjects({ stages: "" }).reverse();
   for (const o of objects) {
     try {
       await ctx.api.delete(R[o.resource], { namespace: o.body.metadata.namespace, name: o.body.metadata.name });

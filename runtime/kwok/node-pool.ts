@@ -6,7 +6,7 @@ import type { LocalClusterInfo } from "../kube/cluster-access.ts";
 import { K8sError } from "../kube/errors.ts";
 import { runBounded } from "../util/worker-pool.ts";
 import { R, type KubeApi, type Obj } from "./kube-api.ts";
-import { deployController, detectController, removeController, type ControllerKind, type ControllerMode } from "./controller-deploy.ts";
+import { CONTROLLER_LABEL, CONTROLLER_NAMESPACE, deployController, detectController, removeController, type ControllerKind, type ControllerMode } from "./controller-deploy.ts";
 
 export const POOL_LABEL = "loadgen.io/nodepool";
 export const POOL_SPEC_ANNOTATION = "loadgen.io/nodepool-spec";
@@ -108,7 +108,7 @@ export interface DeleteResult {
   /** Nodes the pool had when the delete began. */
   readonly deleted: number;
   readonly elapsedMs: number;
-  /** True when this was the last pool and the kwok controller loadgen had deployed was removed too. */
+  /** True when this was the last pool of the kwok controller loadgen had deployed, and that was removed too. */
   readonly controllerRemoved: boolean;
 }
 
@@ -117,7 +117,7 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9]
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 /** Labels the pool sets itself; user labels may not change them. */
-const RESERVED_LABELS = new Set([POOL_LABEL, "type", "kubernetes.io/hostname"]);
+const RESERVED_LABELS = new Set([POOL_LABEL, CONTROLLER_LABEL, "type", "kubernetes.io/hostname"]);
 
 /** `k=v,k2=v2` → a label map. @throws {NodePoolError} naming the bad entry. */
 export function parseLabels(text: string | undefined): Record<string, string> {
@@ -189,8 +189,11 @@ export function tolerationsFor(taints: readonly Taint[]): Array<Record<string, s
   );
 }
 
-/** The Node object of a pool's node `index`. */
-export function nodeObject(spec: NodePoolSpec, index: number): Obj {
+/**
+ * The Node object of a pool's node `index`. `controller`: the pool belongs to the kwok controller loadgen deployed
+ * (labelled for it; the local cluster's own kwok leaves such nodes alone).
+ */
+export function nodeObject(spec: NodePoolSpec, index: number, controller?: "loadgen"): Obj {
   const name = nodeName(spec.name, index);
   const resources = { cpu: String(spec.cpu), memory: `${spec.memory}Gi`, pods: String(spec.maxPods) };
   return {
@@ -206,6 +209,7 @@ export function nodeObject(spec: NodePoolSpec, index: number): Obj {
       labels: {
         ...spec.labels,
         [POOL_LABEL]: spec.name,
+        ...(controller === "loadgen" ? { [CONTROLLER_LABEL]: CONTROLLER_NAMESPACE } : {}),
         type: "kwok",
         "kubernetes.io/hostname": name,
         "kubernetes.io/os": "linux",
@@ -335,7 +339,9 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
   const found = await detectController(ctx);
   let controller = { kind: found.kind, deployed: false, detail: found.detail };
   if ((mode === "deploy" && found.kind !== "loadgen") || (mode === "auto" && found.kind === "none")) {
-    say(ctx, `no kwok controller manages this cluster (${found.detail}): deploying one`);
+    say(ctx, found.kind === "none"
+      ? `no kwok controller manages this cluster (${found.detail}): deploying one`
+      : `deploying loadgen's kwok controller for pool "${spec.name}" (--controller deploy; ${found.detail} keeps managing the other nodes)`);
     await deployController(ctx, o.controllerImage);
     controller = { kind: "loadgen", deployed: true, detail: "deployed by loadgen in namespace loadgen-kwok" };
   } else if (mode === "none" && found.kind === "none") {
@@ -360,7 +366,7 @@ export async function addNodePool(ctx: PoolContext, spec: NodePoolSpec, o: AddOp
     const name = nodeName(spec.name, i);
     try {
       made.add(name); // before the call: a timed-out create may still have made it
-      await ctx.api.create(R.nodes, nodeObject(spec, i));
+      await ctx.api.create(R.nodes, nodeObject(spec, i, controller.kind === "loadgen" ? "loadgen" : undefined));
     } catch (e) {
       if (e instanceof K8sError && e.status === 409) {
         made.delete(name); // someone else's node: never ours to delete
@@ -475,8 +481,8 @@ export async function listNodePools(ctx: PoolContext, only?: string): Promise<No
 }
 
 /**
- * Deletes a pool's nodes (one DELETE on the collection) and waits until they are gone; when it was the last pool and
- * loadgen had deployed the kwok controller, removes that too.
+ * Deletes a pool's nodes (one DELETE on the collection) and waits until they are gone; when it was the last pool the
+ * kwok controller loadgen deployed managed (nodes labelled for it), removes that too.
  * @throws {NodePoolError} code NotFound (404) for a pool that does not exist, Forbidden (403), Timeout.
  */
 export async function deleteNodePool(ctx: PoolContext, name: string, o: { wait?: boolean; timeoutMs?: number } = {}): Promise<DeleteResult> {
@@ -508,11 +514,12 @@ export async function deleteNodePool(ctx: PoolContext, name: string, o: { wait?:
     }
   }
   let controllerRemoved = false;
-  const others = await poolNodes(ctx, undefined);
-  if (others.items.every((n) => n.metadata?.labels?.[POOL_LABEL] === name)) {
+  // The pools loadgen's controller still manages (on the local cluster, others may be its own kwok's).
+  const managed = await ctx.api.list(R.nodes, { labelSelector: `${CONTROLLER_LABEL}=${CONTROLLER_NAMESPACE},${POOL_LABEL}!=${name}` });
+  if (managed.items.length === 0) {
     const found = await detectController(ctx);
     if (found.kind === "loadgen") {
-      say(ctx, "that was the last node pool: removing the kwok controller loadgen deployed");
+      say(ctx, "that was the last node pool of the kwok controller loadgen deployed: removing it");
       await removeController(ctx);
       controllerRemoved = true;
     }

@@ -6,6 +6,7 @@
 //   scheduled = receive time of the first event with spec.nodeName set     → pod_scheduling_seconds
 //   running   = receive time of the first event with phase Running and every container running (or a pod that already
 //               finished, as Job pods may between two events)             → pod_startup_seconds
+// scheduled → running (the node's part: kubelet and runtime, or kwok's stage) is kept too, for the summary only.
 // Receive times are the host's clock and creationTimestamp the API server's: on a remote cluster clock skew adds to the
 // figures (the local cluster shares one clock).
 import { R, type EventSource, type KubeApi, type Obj } from "./kube-api.ts";
@@ -40,6 +41,8 @@ export interface PodStartupStats {
   readonly startup: Percentiles;
   /** created → scheduled. */
   readonly scheduling: Percentiles;
+  /** scheduled → running: the node's part (a kubelet starting containers, or kwok playing its stage). */
+  readonly scheduledToRunning: Percentiles;
   /**
    * Pods created per second between the first and the last creation seen, and pods reaching running per second
    * between the first creation and the last pod running (0 with fewer than two pods).
@@ -57,7 +60,8 @@ export interface StartupSink {
 
 interface PodRecord {
   created: number;
-  scheduled: boolean;
+  /** Receive time of the first event with a node (0: not yet). */
+  scheduledAt: number;
   running: boolean;
 }
 
@@ -92,6 +96,7 @@ export class PodStartupTracker {
   readonly #preexisting = new Set<string>();
   readonly #startup: number[] = [];
   readonly #scheduling: number[] = [];
+  readonly #scheduledToRunning: number[] = [];
   readonly #waiters = new Set<() => void>();
   #watch: EventSource | undefined;
   #stopped = false;
@@ -150,13 +155,13 @@ export class PodStartupTracker {
         this.#preexisting.add(uid);
         return;
       }
-      rec = { created: Math.min(ts + 999, now), scheduled: false, running: false };
+      rec = { created: Math.min(ts + 999, now), scheduledAt: 0, running: false };
       this.#pods.set(uid, rec);
       if (rec.created < this.#firstCreated) this.#firstCreated = rec.created;
       if (rec.created > this.#lastCreated) this.#lastCreated = rec.created;
     }
-    if (!rec.scheduled && pod.spec?.nodeName) {
-      rec.scheduled = true;
+    if (rec.scheduledAt === 0 && pod.spec?.nodeName) {
+      rec.scheduledAt = now;
       const s = Math.max(0, now - rec.created) / 1000;
       this.#scheduling.push(s);
       this.#sink.scheduling(s);
@@ -167,6 +172,7 @@ export class PodStartupTracker {
       const s = Math.max(0, now - rec.created) / 1000;
       this.#startup.push(s);
       this.#sink.startup(s);
+      if (rec.scheduledAt !== 0) this.#scheduledToRunning.push((now - rec.scheduledAt) / 1000);
     }
   }
 
@@ -174,7 +180,7 @@ export class PodStartupTracker {
     let scheduled = 0;
     let running = 0;
     for (const r of this.#pods.values()) {
-      if (r.scheduled) scheduled++;
+      if (r.scheduledAt !== 0) scheduled++;
       if (r.running) running++;
     }
     return {
@@ -184,6 +190,7 @@ export class PodStartupTracker {
       preexisting: this.#preexisting.size,
       startup: percentiles(this.#startup),
       scheduling: percentiles(this.#scheduling),
+      scheduledToRunning: percentiles(this.#scheduledToRunning),
       createdPerSecond: perSecond(this.#pods.size, this.#lastCreated - this.#firstCreated),
       runningPerSecond: perSecond(running, this.#lastRunning - this.#firstCreated),
       elapsedMs: Math.round(performance.now() - this.#startedMono),

@@ -12,12 +12,15 @@ import type {
   ListOptions,
   ListResult,
   PatchOptions,
+  ReplicaWatch,
   Reply,
+  ScalingTimeline,
   WaitForOptions,
   WaitResult,
   Watch as WatchApi,
   WatchEvent,
   WatchOptions,
+  WatchReplicasOptions,
   WriteOptions,
 } from "loadgen/k8s";
 import type { EncodedReply, JsonText, ListReplyJson, ReplyJson } from "../host-calls.ts";
@@ -300,4 +303,26 @@ export async function waitFor(resource: string, options: WaitForOptions<Decoded>
     await w.close();
   }
   return { matched: state.matched, total: objects.size, elapsedMs: Date.now() - started };
+}
+
+// ---- replica timeline ----
+
+const watchReplicasHost = /* @__PURE__ */ host.async("k8s.watchReplicas");
+const replicaTimelineHost = /* @__PURE__ */ host.async("k8s.replicaTimeline");
+
+export function replicaWatch(id: string): ReplicaWatch {
+  const watchId = String(id);
+  return {
+    id: watchId,
+    async timeline(): Promise<ScalingTimeline> {
+      return parseJson(await replicaTimelineHost(watchId, false));
+    },
+    async stop(): Promise<ScalingTimeline> {
+      return parseJson(await replicaTimelineHost(watchId, true));
+    },
+  };
+}
+
+export async function watchReplicas(workload: string, options?: WatchReplicasOptions): Promise<ReplicaWatch> {
+  return replicaWatch(await watchReplicasHost(String(workload), jsonText(options)));
 }

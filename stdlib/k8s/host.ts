@@ -18,6 +18,10 @@ import { runSelector, RUN_LABEL, SCENARIO_LABEL } from "../../runtime/kube/label
 import { objectMeta } from "../../runtime/kube/object-meta.ts";
 import { parseObjects, renderTemplate } from "../../runtime/kube/template.ts";
 import type { WatchStream } from "../../runtime/kube/watch.ts";
+import { ReplicaTimeline, type ScalingTimeline } from "../../runtime/kube/replica-timeline.ts";
+import type { MilestoneName } from "../../runtime/kube/scaling-milestones.ts";
+import { scalingTables } from "../../runtime/kube/scaling-report.ts";
+import type { Metric } from "../../runtime/metrics/metric.ts";
 import { sharedKubeClient, type SharedKubeClient } from "../shared-kube-client.ts";
 
 /** Calls prepared and cached per distinct argument text, up to this many (unique names per call stop being cached). */
@@ -73,12 +77,24 @@ class K8sHost {
   readonly #watches = new Map<number, WatchStream>();
   #nextWatch = 1;
   readonly #errorMetric;
+  readonly #timelines = new Map<string, ReplicaTimeline>();
+  readonly #replicaMetrics;
 
   constructor(run: RunContext) {
     this.#run = run;
     this.#shared = sharedKubeClient(run);
     // Registered now (the client is made on first use) so thresholds on k8s metrics validate before the run starts.
     this.#errorMetric = registerK8sMetrics(run.metrics).errors;
+    const gauge = (name: string) => run.metrics.register(name, "gauge");
+    this.#replicaMetrics = {
+      desired: gauge("workload_replicas"),
+      ready: gauge("workload_ready_replicas"),
+      milestones: {
+        scaleUp: gauge("workload_scale_up_seconds"),
+        max: gauge("workload_scale_max_seconds"),
+        backToBaseline: gauge("workload_scale_down_seconds"),
+      } as Partial<Record<MilestoneName, Metric>>,
+    };
   }
 
   /** The run's client (shared with modules built on loadgen/k8s), created on first use. */
@@ -136,6 +152,12 @@ class K8sHost {
           const w = self.#watches.get(Number(id));
           if (w === undefined) return Promise.reject(new K8sError("the watch is closed", "WatchClosed", 0));
           return w.next(Math.max(0, Math.min(Number(maxWaitMs) || 0, 60_000)));
+        },
+        "k8s.watchReplicas": call("watch", (c, vu, workload: HostValue, opts: HostValue) => self.#watchReplicas(c, vu, String(workload), String(opts ?? "{}"))),
+        async "k8s.replicaTimeline"(_vu: VuContext, id: HostValue, stop: HostValue) {
+          const t = self.#timelines.get(String(id));
+          if (t === undefined) throw clientError("InvalidOptions", `no replica watch "${String(id)}" in this run (watchReplicas() returns the id)`);
+          return JSON.stringify(stop === true ? await t.stop() : t.timeline());
         },
         async "k8s.watchClose"(_vu: VuContext, id: HostValue) {
           const w = self.#watches.get(Number(id));
@@ -280,18 +302,56 @@ class K8sHost {
     return id;
   }
 
+  // ---- replica timeline ----
+
+  async #watchReplicas(c: KubeClient, vu: VuContext, workload: string, optsJson: string): Promise<HostValue> {
+    const o = parseOptions(optsJson);
+    const engine = this.#run.engine;
+    const execution = this.#run.execution;
+    const m = this.#replicaMetrics;
+    // The samples name the workload as discovery resolved it (`deployment/consumer`): known from the first sample on.
+    const base = this.#run.tags.empty.withAll(o.tags ?? {});
+    let tags: TagSet | undefined;
+    const tagsOf = () => (tags ??= base.with("workload", timeline.workload).with("namespace", timeline.namespace ?? ""));
+    const timeline: ReplicaTimeline = new ReplicaTimeline(c, workload, {
+      namespace: o.namespace,
+      // The load starts with the scenarios; a watch opened in setup() sees the counts before it (the baseline).
+      loadStart: () => execution.startedAtMs(),
+      tags: this.#base(vu, o.tags),
+      sink: {
+        sample(s) {
+          engine.add(m.desired, tagsOf(), s.desired);
+          engine.add(m.ready, tagsOf(), s.ready);
+        },
+        milestone(name, seconds) {
+          const metric = m.milestones[name];
+          if (metric !== undefined) engine.add(metric, tagsOf(), seconds);
+        },
+      },
+    });
+    await timeline.start();
+    const id = `replicas-${this.#timelines.size + 1}`;
+    this.#timelines.set(id, timeline);
+    return id;
+  }
+
   // ---- end of run ----
 
   async #summary(): Promise<SummaryExtension | undefined> {
+    const timelines: ScalingTimeline[] = [];
+    for (const t of this.#timelines.values()) timelines.push(await t.stop());
+    const scaling = timelines.length > 0 ? { data: { scaling: timelines }, tables: scalingTables(timelines) } : undefined;
     const c = this.#shared.current;
-    if (c === undefined) return undefined;
-    const before = await this.#shared.before;
-    const after = await scrapeRequestTotals(c).catch(() => undefined);
-    if (before === undefined || after === undefined) return undefined;
-    return apiserverReport(before, after);
+    const before = c === undefined ? undefined : await this.#shared.before;
+    const after = c === undefined || before === undefined ? undefined : await scrapeRequestTotals(c).catch(() => undefined);
+    const apiserver = before === undefined || after === undefined ? undefined : apiserverReport(before, after);
+    if (apiserver === undefined) return scaling;
+    if (scaling === undefined) return apiserver;
+    return { data: { ...apiserver.data, ...scaling.data }, tables: [...scaling.tables, ...apiserver.tables] };
   }
 
   async #close(): Promise<void> {
+    for (const t of this.#timelines.values()) await t.stop();
     for (const w of this.#watches.values()) w.close();
     this.#watches.clear();
     let c = this.#shared.current;

@@ -420,3 +420,98 @@ export function render<T = KubeObject>(template: string, vars?: Record<string, u
  * ```
  */
 export function renderAll<T = KubeObject>(template: string, vars?: Record<string, unknown>): T[];
+
+/** Options of {@link watchReplicas}. */
+export interface WatchReplicasOptions {
+  /** The workload's namespace (default: the kubeconfig context's, else "default"). */
+  namespace?: string;
+  /** Extra tags on the `workload_*` samples (besides `workload` and `namespace`). */
+  tags?: Tags;
+}
+
+/** One replica series' milestones: counts, and seconds from the load's start (null when not reached). */
+export interface ReplicaMilestones {
+  /** Replicas when the load started (the scenarios' start; the first count seen if the workload appeared later). */
+  baseline: number | null;
+  /** The most replicas since the load started. */
+  max: number | null;
+  /** The last count seen. */
+  final: number | null;
+  /** First count above the baseline. */
+  scaleUpSeconds: number | null;
+  /** Reaching the maximum (null when it never rose above the baseline). */
+  maxSeconds: number | null;
+  /** First count below the maximum after reaching it. */
+  scaleDownSeconds: number | null;
+  /** First count at or below the baseline after the maximum: scaled back down. */
+  backToBaselineSeconds: number | null;
+}
+
+/** A workload's replica counts over the run, as {@link ReplicaWatch.timeline} reports them. */
+export interface ScalingTimeline {
+  /** `deployment/consumer`. */
+  workload: string;
+  namespace: string | undefined;
+  /** When the load started (ISO 8601); null while it has not (during setup). */
+  loadStart: string | null;
+  /** spec.replicas: what the autoscaler asked for. */
+  desired: ReplicaMilestones;
+  /** status.readyReplicas. */
+  ready: ReplicaMilestones;
+  /** Every change, oldest first; `t` in seconds from the load's start (negative before it). */
+  samples: Array<{ t: number; desired: number; current: number; ready: number; exists: boolean }>;
+  samplesDropped: number;
+  /** Why the watch stopped early, if it did. */
+  error?: string;
+}
+
+/** A running replica watch (see {@link watchReplicas}); its `id` crosses from setup() to teardown() in setup's data. */
+export interface ReplicaWatch {
+  readonly id: string;
+  /** The timeline so far. */
+  timeline(): Promise<ScalingTimeline>;
+  /** Stops watching and returns the timeline as it ends (stopping in teardown lets thresholds judge every milestone). */
+  stop(): Promise<ScalingTimeline>;
+}
+
+/**
+ * Records a workload's replica count over the run with one watch on the host, for autoscaler tests: the time from the
+ * load's start (when the scenarios start) to the first scale-up, to the maximum, and back down to the baseline. Start
+ * it in setup() so the baseline is the count before the load. The workload may not exist yet (it counts from its
+ * creation). Any resource with `spec.replicas` works: `deployment/NAME`, `statefulset/NAME`, `replicaset/NAME`,
+ * `vmpool/NAME`, …
+ *
+ * Metrics (tags `workload`, `namespace`): gauges `workload_replicas` (spec.replicas) and `workload_ready_replicas`
+ * (status.readyReplicas) at every change, and `workload_scale_up_seconds`, `workload_scale_max_seconds`,
+ * `workload_scale_down_seconds` (back to the baseline) when each milestone is reached, so thresholds can gate on them
+ * (`workload_scale_up_seconds: ["value<60"]`, `workload_replicas: ["max>=3"]`). The summary adds a table of every
+ * watched workload's milestones and its changes over the run (in `--summary-export` under
+ * `extensions["loadgen/k8s"].data.scaling`).
+ * @throws {K8sError} code InvalidName when `workload` is not `RESOURCE/NAME`, UnknownResource.
+ * @example Usage
+ * ```ts
+ * import * as k8s from "loadgen/k8s";
+ * export async function setup() {
+ *   const w = await k8s.watchReplicas("deployment/consumer", { namespace: "nimbusguard" });
+ *   return { watch: w.id };
+ * }
+ * export async function teardown(data: { watch: string }) {
+ *   const t = await k8s.replicaWatch(data.watch).stop();
+ *   console.log(`scaled up after ${t.desired.scaleUpSeconds} s, to ${t.desired.max} replicas`);
+ * }
+ * ```
+ */
+export function watchReplicas(workload: string, options?: WatchReplicasOptions): Promise<ReplicaWatch>;
+
+/**
+ * The replica watch with this id (from {@link watchReplicas}, e.g. passed through setup's data).
+ * @example Usage
+ * ```ts
+ * import * as k8s from "loadgen/k8s";
+ * export default async function (data: { watch: string }) {
+ *   const t = await k8s.replicaWatch(data.watch).timeline();
+ *   console.log(t.desired.final);
+ * }
+ * ```
+ */
+export function replicaWatch(id: string): ReplicaWatch;

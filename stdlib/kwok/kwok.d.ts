@@ -4,8 +4,9 @@
  * A node pool is a set of Node objects that a kwok controller keeps Ready: named `<pool>-0` … `<pool>-<N-1>`, labelled
  * `loadgen.io/nodepool=<pool>` and `type: kwok`, annotated `kwok.x-k8s.io/node: fake`, and tainted
  * `kwok.x-k8s.io/node=fake:NoSchedule`, so only pods that tolerate the taint land there ({@link podPlacement} gives the
- * nodeSelector and tolerations). On the local cluster its own kwok keeps them Ready; on a cluster without kwok,
- * {@link addNodePool} deploys a controller (namespace `loadgen-kwok`), and deleting the last pool removes it.
+ * nodeSelector and tolerations). On the local cluster its own kwok keeps them Ready; on a cluster without kwok (or
+ * with `controller: "deploy"`), {@link addNodePool} deploys a controller (namespace `loadgen-kwok`; on the local cluster
+ * its pod runs on the real node, and the cluster's kwok leaves that pool alone), and deleting its last pool removes it.
  * The same pools are managed from the shell with `loadgen nodepool add|list|delete`.
  *
  * Requests go through loadgen/k8s's client (same cluster, connection pool and rate limit) and are recorded in
@@ -51,7 +52,10 @@ export interface NodePoolOptions {
   concurrency?: number;
   /** `auto` (default): deploy a kwok controller only when none manages the cluster; `deploy`: always loadgen's; `none`: never. */
   controller?: "auto" | "deploy" | "none";
-  /** Image of the kwok controller loadgen deploys (default `registry.k8s.io/kwok/kwok:v0.8.0`). */
+  /**
+   * Image of the kwok controller loadgen deploys (default `registry.k8s.io/kwok/kwok:v0.8.0`; on the local cluster,
+   * `loadgen.local/kwok:v0.8.0`, built from the cluster's own kwok and put on its real node, where the pod runs).
+   */
   controllerImage?: string;
 }
 
@@ -230,6 +234,8 @@ export interface PodStartupStats {
   startup: Percentiles;
   /** Created → scheduled, seconds. */
   scheduling: Percentiles;
+  /** Scheduled → running, seconds: the node's part (a kubelet starting the containers, or kwok playing its stage). */
+  scheduledToRunning: Percentiles;
   /** Pods created per second, between the first and the last creation seen. */
   createdPerSecond: number;
   /** Pods reaching running per second, from the first creation to the last pod running. */

@@ -24,6 +24,14 @@ const SYNC: Record<keyof SyncHostCalls | keyof VariadicHostCalls, true> = {
   "kubevirt.template": true,
   "kubevirt.vmis": true,
   "kwok.info": true,
+  "http.info": true,
+  "http.response": true,
+  "http.body": true,
+  "http.setResponseCallback": true,
+  "http.jarNew": true,
+  "http.jarSet": true,
+  "http.jarCookies": true,
+  "http.jarClear": true,
 };
 const ASYNC: Record<keyof AsyncHostCalls, true> = {
   "loadgen.sleep": true,
@@ -38,6 +46,8 @@ const ASYNC: Record<keyof AsyncHostCalls, true> = {
   "k8s.watchOpen": true,
   "k8s.watchNext": true,
   "k8s.watchClose": true,
+  "k8s.watchReplicas": true,
+  "k8s.replicaTimeline": true,
   "kubevirt.create": true,
   "kubevirt.runStrategy": true,
   "kubevirt.restart": true,
@@ -54,6 +64,7 @@ const ASYNC: Record<keyof AsyncHostCalls, true> = {
   "kwok.trackPodStartup": true,
   "kwok.podStartupStats": true,
   "kwok.stopPodStartup": true,
+  "http.request": true,
 };
 
 test("the host halves register exactly the declared host functions, and the shims bind them all", async () => {
@@ -66,12 +77,13 @@ import execution from "loadgen/execution";
 import * as k8s from "loadgen/k8s";
 import * as kubevirt from "loadgen/kubevirt";
 import * as kwok from "loadgen/kwok";
-const modules = [loadgen, metrics, execution, k8s, kubevirt, kwok];
+import * as http from "loadgen/http";
+const modules = [loadgen, metrics, execution, k8s, kubevirt, kwok, http];
 export default function () { return modules.length; }
 `);
   const run = await prepareRun({ scriptPath: script, cli: {}, env: {}, log: () => {}, connectCluster: false });
   try {
-    assert.equal(run.moduleSpecifiers, ["loadgen", "loadgen/metrics", "loadgen/execution", "loadgen/k8s", "loadgen/kubevirt", "loadgen/kwok"]);
+    assert.equal(run.moduleSpecifiers, ["loadgen", "loadgen/metrics", "loadgen/execution", "loadgen/k8s", "loadgen/kubevirt", "loadgen/kwok", "loadgen/http"]);
     const registered = (kind: "sync" | "async") => run.moduleInstances.flatMap((m) => Object.keys(m[kind] ?? {})).sort();
     assert.equal(registered("sync"), Object.keys(SYNC).sort());
     assert.equal(registered("async"), Object.keys(ASYNC).sort());

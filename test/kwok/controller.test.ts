@@ -1,12 +1,24 @@
-// The deploy-a-controller path. Nothing here runs the controller's pod (the local cluster has no kubelet or container
-// runtime), so this checks what a real cluster would get: the namespace, ServiceAccount, ClusterRole and binding, the
-// Stage ConfigMap and the Deployment, made when asked for, found (not made twice) by the next pool, and removed by
-// the delete of the last pool. The local cluster's own kwok keeps the nodes Ready meanwhile.
+// The deploy-a-controller path, object by object: the namespace, ServiceAccount, ClusterRole and binding, the Stage
+// ConfigMap and the Deployment, made when asked for, found (not made twice) by the next pool, and removed by the delete
+// of the last pool. On the local cluster the Deployment's pod runs on the real node (test/node/kwok-controller.test.ts
+// follows it running and keeping its pool Ready); what a remote cluster gets is checked from the objects themselves.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { K8sError } from "../../runtime/kube/errors.ts";
 import { R } from "../../runtime/kwok/kube-api.ts";
-import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, CONTROLLER_ROLE, detectController, STAGES_CONFIGMAP } from "../../runtime/kwok/controller-deploy.ts";
+import { KWOK_IMAGE } from "../../runtime/image/kwok-image.ts";
+import type { KubeApi } from "../../runtime/kwok/kube-api.ts";
+import {
+  CONTROLLER_LABEL,
+  CONTROLLER_NAME,
+  CONTROLLER_NAMESPACE,
+  CONTROLLER_ROLE,
+  controllerObjects,
+  controllerTarget,
+  DEFAULT_CONTROLLER_IMAGE,
+  detectController,
+  STAGES_CONFIGMAP,
+} from "../../runtime/kwok/controller-deploy.ts";
 import { addNodePool, deleteNodePool, listNodePools } from "../../runtime/kwok/node-pool.ts";
 import { poolContext, poolName, type TestPoolContext } from "./helpers.ts";
 
@@ -34,12 +46,11 @@ async function gone(resource: keyof typeof R, name: string, namespace?: string):
 test("--controller deploy makes the controller's objects; the next pool reuses them; the last delete removes them", async () => {
   const others = (await listNodePools(ctx)).map((p) => p.name);
   assert.equal(others, [], `this test needs a cluster without other node pools (found ${others.join(", ")})`);
-  const image = "registry.example/kwok/kwok:test";
   const a = poolName("npctl-a");
   const b = poolName("npctl-b");
   pools.push(a, b);
 
-  const first = await addNodePool(ctx, { name: a, nodes: 2, cpu: 4, memory: 8, maxPods: 20, labels: {}, taints: [] }, { controller: "deploy", controllerImage: image });
+  const first = await addNodePool(ctx, { name: a, nodes: 2, cpu: 4, memory: 8, maxPods: 20, labels: {}, taints: [] }, { controller: "deploy" });
   assert.equal(first.controller, { kind: "loadgen", deployed: true, detail: "deployed by loadgen in namespace loadgen-kwok" });
 
   const ns = await ctx.api.get(R.namespaces, { name: CONTROLLER_NAMESPACE });
@@ -59,9 +70,12 @@ test("--controller deploy makes the controller's objects; the next pool reuses t
   for (const stage of ["node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete"]) assert.match(cm.data["stages.yaml"], `name: ${stage}`);
   const dep = await ctx.api.get(R.deployments, { namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
   const c = dep.spec.template.spec.containers[0];
-  assert.is(c.image, image);
+  assert.is(c.image, KWOK_IMAGE, "on the local cluster: kwok's image, built for the real node");
+  assert.is(dep.spec.template.spec.hostNetwork, true);
   assert.ok(c.args.includes("--config=/etc/kwok/stages.yaml"), c.args.join(" "));
-  assert.ok(c.args.includes("--manage-nodes-with-label-selector=loadgen.io/nodepool"), c.args.join(" "));
+  assert.ok(c.args.includes(`--manage-nodes-with-label-selector=${CONTROLLER_LABEL}=${CONTROLLER_NAMESPACE}`), c.args.join(" "));
+  const nodes = await ctx.api.list(R.nodes, { labelSelector: `loadgen.io/nodepool=${a}` });
+  assert.ok(nodes.items.every((n) => n.metadata.labels[CONTROLLER_LABEL] === CONTROLLER_NAMESPACE), "the pool's nodes are labelled for it");
   assert.is(dep.spec.template.spec.serviceAccountName, CONTROLLER_NAME);
   assert.equal(dep.spec.template.spec.volumes, [{ name: "stages", configMap: { name: STAGES_CONFIGMAP, defaultMode: 420 } }]);
   assert.equal(await detectController(ctx), { kind: "loadgen", detail: `Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}` });
@@ -90,6 +104,27 @@ test("auto mode on the local cluster uses its kwok and deploys nothing", async (
   assert.is(r.controller.deployed, false);
   assert.ok(await gone("clusterroles", CONTROLLER_ROLE), "no controller objects");
   assert.is((await deleteNodePool(ctx, name)).controllerRemoved, false);
+});
+
+test("on another cluster the controller goes to any node but a fake one, on its pod network, with kwok's release image", async () => {
+  const api = { origin: "https://remote.example:6443" } as KubeApi;
+  const target = await controllerTarget({ api, localCluster: async () => ({ server: "https://127.0.0.1:6443", running: ["kwok"] }) });
+  assert.equal(target, { image: DEFAULT_CONTROLLER_IMAGE, placement: { kind: "cluster" } });
+  const dep = controllerObjects(target).find((o) => o.resource === "deployments")!.body;
+  const spec = dep.spec.template.spec;
+  assert.is(spec.hostNetwork, undefined);
+  assert.equal(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions, [{ key: "type", operator: "NotIn", values: ["kwok"] }]);
+  assert.ok(spec.containers[0].args.includes("--server-address=0.0.0.0:10247"), spec.containers[0].args.join(" "));
+  assert.is(spec.containers[0].image, DEFAULT_CONTROLLER_IMAGE);
+});
+
+test("on a local cluster without a real node, deploying the controller fails before anything is made, saying why", async () => {
+  const api = { origin: "https://127.0.0.1:6443" } as KubeApi;
+  const e = await controllerTarget({ api, localCluster: async () => ({ server: "https://127.0.0.1:6443", running: ["kwok"] }) }).then(() => undefined, (err: K8sError) => err);
+  assert.instance(e, K8sError);
+  assert.is(e!.code, "Unavailable");
+  assert.match(e!.message, "runs no real node");
+  assert.match(e!.message, "--no-real-node");
 });
 
 test.run();

@@ -87,4 +87,19 @@ test("percentiles use kperf's index rule", () => {
   assert.is(percentiles([]).count, 0);
 });
 
+test("scheduled → running is each pod's node part: from the first event with a node to the first with it running", () => {
+  const t = new PodStartupTracker({} as KubeApi, { startup: () => {}, scheduling: () => {} });
+  const created = Date.parse("2030-01-01T00:00:10.000Z");
+  t.observe(pod("p", created), created + 100);
+  t.observe(pod("p", created, { node: "n" }), created + 400);
+  t.observe(pod("p", created, { node: "n" }), created + 900); // a later event does not move the scheduling time
+  t.observe(pod("p", created, { node: "n", phase: "Running", running: true }), created + 1900);
+  // Seen scheduled and running in one event (kwok's stage raced the watch): 0 s on the node.
+  t.observe(pod("q", created), created + 100);
+  t.observe(pod("q", created, { node: "n", phase: "Running", running: true }), created + 600);
+  const s = t.stats();
+  assert.equal({ count: s.scheduledToRunning.count, min: s.scheduledToRunning.min, max: s.scheduledToRunning.max }, { count: 2, min: 0, max: 1.5 });
+  assert.is(s.startup.max, 1.8);
+});
+
 test.run();

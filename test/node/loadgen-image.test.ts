@@ -53,7 +53,7 @@ test("the layer holds Node and the libraries ldd lists, loadgen's CLI, stdlib an
   const { manifest, blob } = unpack(built.archive, join(scratch, "layer"));
   const files = new Set(execFileSync("tar", ["-tzf", blob(manifest.layers[0].digest)], { encoding: "utf8", maxBuffer: 1 << 28 }).split("\n"));
   for (const f of ["usr/local/bin/node", "opt/loadgen/bin/loadgen.js", "opt/loadgen/dist/loadgen.mjs", "opt/loadgen/stdlib/modules.ts",
-    "opt/loadgen/scenarios/hello.ts", "opt/loadgen/controlplane/manifests/stages/node-pod.yaml", "opt/loadgen/node_modules/undici/package.json", "tmp/"]) {
+    "opt/loadgen/scenarios/hello.ts", "opt/loadgen/examples/consumer/server.mjs", "opt/loadgen/controlplane/manifests/stages/node-pod.yaml", "opt/loadgen/node_modules/undici/package.json", "tmp/"]) {
     assert.ok(files.has(f), `has ${f}`);
   }
   for (const lib of await sharedLibraries(process.execPath)) assert.ok(files.has(lib.slice(1)), `has ${lib}`);
