@@ -6,6 +6,9 @@
 //                                           with RATE, open-loop at RATE/s with latency percentiles (the control)
 //   kperf   ORIGIN SECONDS CONNS [RATE]     loadgen's kperf-profile path: runSpec with client=CONNS, HTTP/1.1
 //   vu      ORIGIN SECONDS CONNS [RATE]     loadgen's VU-scenario path: k8s.list() from VUs (CONNS VUs, or RATE/s)
+//   vu-workers ORIGIN SECONDS CONNS WORKERS the VU-scenario path as `loadgen run --workers WORKERS` runs it: the CONNS
+//                                           VUs split over WORKERS `loadgen runner` processes (dist/ must be built);
+//                                           cpuUsPerRequest is then every process's CPU over the whole run
 //   slow    PORT                            an HTTP server that answers every request after 50 ms
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,12 +22,18 @@ import type { Metric } from "../runtime/metrics/metric.ts";
 import { runSpec } from "../runtime/kperf/runner.ts";
 import { prepareRun } from "../runtime/execution/prepare-run.ts";
 import { executeRun } from "../runtime/execution/execute-run.ts";
+import type { ErrorLog } from "../runtime/execution/error-log.ts";
+import type { PreparedRun } from "../runtime/execution/prepare-run.ts";
+import { GroupExecution } from "../runtime/group/group-execution.ts";
+import { launchLocalWorkers } from "../runtime/group/local-workers.ts";
 import type { ClusterAccess } from "../runtime/kube/cluster-access.ts";
 
 const [mode, target, secondsArg, connsArg, rateArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);
 const conns = Number(connsArg ?? 50);
-const rate = Number(rateArg ?? 0);
+const rate = mode === "vu-workers" ? 0 : Number(rateArg ?? 0);
+/** vu-workers: how many runner processes. */
+const workers = mode === "vu-workers" ? Number(rateArg ?? 2) : 0;
 /** Requests per iteration on the VU path (K8S_BENCH_PER_ITERATION), to separate the engine's per-iteration cost. */
 const perIteration = Number(process.env.K8S_BENCH_PER_ITERATION ?? 1);
 const PATH = "/api/v1/pods?resourceVersion=0";
@@ -212,7 +221,18 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
   // Log lines (iteration errors, setup failures) are kept for the report, not printed: the bench says what went wrong.
   const logged: string[] = [];
   const log = (line: string) => void (logged.length < 20 && logged.push(line));
-  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log, cluster: { kubeconfig } });
+  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log, cluster: { kubeconfig }, group: workers > 0 ? "coordinator" : undefined });
+  // vu-workers: the scenarios run in `loadgen runner` processes, as `loadgen run --workers` runs them.
+  const execution = workers > 0
+    ? (run: PreparedRun, errors: ErrorLog) =>
+        new GroupExecution(run, errors, {
+          noun: "workers",
+          log,
+          launch: () => launchLocalWorkers({ script, count: workers, runId: run.runId, cli: {}, env: {}, cluster: { kubeconfig } }),
+        })
+    : undefined;
+  const children0 = childrenCpu();
+  const own0 = process.cpuUsage();
   // CPU is counted from the measured scenario's start: the engine's first sample tagged with it marks it.
   const requestsMetric = prepared.metrics.get("k8s_requests")!;
   let cpu0: NodeJS.CpuUsage | undefined;
@@ -225,8 +245,9 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     }
     add(metric, tags, value);
   };
-  const result = await executeRun(prepared, { noThresholds: true, outputs: [], log });
-  const cpu = process.cpuUsage(cpu0);
+  const result = await executeRun(prepared, { noThresholds: true, outputs: [], log, execution });
+  // With workers the samples arrive merged (never through engine.add), so CPU is every process's over the whole run.
+  const cpu = workers > 0 ? addCpu(process.cpuUsage(own0), childrenCpu() - children0) : process.cpuUsage(cpu0);
   rmSync(dir, { recursive: true, force: true });
   const wall = seconds * 1000;
   const only = { scenario: "list" };
@@ -253,6 +274,21 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     p50ms: +(duration?.aggregate("med", wall) ?? NaN).toFixed(2),
     p99ms: +(duration?.aggregate("p", wall, 99) ?? NaN).toFixed(2),
   });
+}
+
+/** CPU (µs) of this process's exited and reaped children so far: /proc/self/stat's cutime + cstime. */
+function childrenCpu(): number {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+    // After "pid (comm) ": state is field 3; cutime and cstime are fields 16 and 17, in clock ticks (100 per second).
+    return (Number(fields[13]) + Number(fields[14])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
+function addCpu(cpu: NodeJS.CpuUsage, childrenUs: number): NodeJS.CpuUsage {
+  return { user: cpu.user + childrenUs, system: cpu.system };
 }
 
 function slowServer(port: number): void {
@@ -296,6 +332,7 @@ switch (mode) {
     await kperfPath(target!);
     break;
   case "vu":
+  case "vu-workers":
     await vuPath(target!);
     break;
   case "slow":

@@ -13,7 +13,7 @@ export function inspectCommand(): Command {
       try {
         const run = await prepareRun({
           scriptPath: script,
-          cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
+          cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations, executionSegment: flags.executionSegment, executionSegmentSequence: flags.executionSegmentSequence },
           env: flags.env,
           log: (line) => process.stderr.write(line + "\n"),
           connectCluster: false,
@@ -26,7 +26,7 @@ export function inspectCommand(): Command {
           setupTimeoutMs: o.setupTimeoutMs,
           teardownTimeoutMs: o.teardownTimeoutMs,
           limits: o.limits,
-          plannedVus: plannedVus(o.scenarios),
+          plannedVus: plannedVus(o.scenarios, o.segment),
           options: o.raw,
         };
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");

@@ -11,6 +11,7 @@ const COMMANDS: ReadonlyArray<{ name: string; args?: string; summary: string; lo
   { name: "image", summary: "loadgen's own container image: build it, import it into the local cluster's real node", load: async () => (await import("./image-command.ts")).imageCommand() },
   { name: "nodepool", summary: "pools of fake nodes that kwok keeps Ready (add, list, delete)", load: async () => (await import("./nodepool-command.ts")).nodepoolCommand() },
   { name: "cleanup", summary: "delete the Kubernetes objects loadgen runs created and wait until they are gone", load: async () => (await import("./cleanup-command.ts")).cleanupCommand() },
+  { name: "runner", args: "<script>", summary: "one runner of a runner group (started by `loadgen run --workers`; not for use by hand)", load: async () => (await import("./runner-command.ts")).runnerCommand() },
 ];
 
 /**

@@ -29,6 +29,7 @@ export async function prepareWorkloadRun(w: WorkloadScript, request: RunRequest,
 
 export const kubevirtWorkload: InputFormat<Workload> = {
   name: "kubevirt-workload",
+  runsScenarios: true,
   description: "KubeVirt perfscale workload: name, object.templateFile and count or type",
   detect: (input) => input.yaml && isKubevirtWorkload(input.document),
   validate: (input) => parseWorkload(input.document, input.path),
