@@ -8,7 +8,8 @@
 //   vu      ORIGIN SECONDS CONNS [RATE]     loadgen's VU-scenario path: k8s.list() from VUs (CONNS VUs, or RATE/s)
 //   vu-workers ORIGIN SECONDS CONNS WORKERS the VU-scenario path as `loadgen run --workers WORKERS` runs it: the CONNS
 //                                           VUs split over WORKERS `loadgen runner` processes (dist/ must be built);
-//                                           cpuUsPerRequest is then every process's CPU over the whole run
+//                                           cpuUsPerRequest is then the workers' CPU from their start (as they
+//                                           report it) plus the coordinator's, over every request (warm-up included)
 //   slow    PORT                            an HTTP server that answers every request after 50 ms
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -231,7 +232,6 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
           launch: () => launchLocalWorkers({ script, count: workers, runId: run.runId, cli: {}, env: {}, cluster: { kubeconfig } }),
         })
     : undefined;
-  const children0 = childrenCpu();
   const own0 = process.cpuUsage();
   // CPU is counted from the measured scenario's start: the engine's first sample tagged with it marks it.
   const requestsMetric = prepared.metrics.get("k8s_requests")!;
@@ -246,8 +246,10 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     add(metric, tags, value);
   };
   const result = await executeRun(prepared, { noThresholds: true, outputs: [], log, execution });
-  // With workers the samples arrive merged (never through engine.add), so CPU is every process's over the whole run.
-  const cpu = workers > 0 ? addCpu(process.cpuUsage(own0), childrenCpu() - children0) : process.cpuUsage(cpu0);
+  // With workers the samples arrive merged (never through engine.add): the CPU is what the workers report using from
+  // their start, plus the coordinator's, and it is spread over every request they sent, warm-up included.
+  const workerCpuUs = workers > 0 ? ((result.summary.extensions?.workers?.data as { runners: Array<{ cpuMs: number }> } | undefined)?.runners ?? []).reduce((n, r) => n + r.cpuMs * 1000, 0) : 0;
+  const cpu = workers > 0 ? { user: process.cpuUsage(own0).user + workerCpuUs, system: process.cpuUsage(own0).system } : process.cpuUsage(cpu0);
   rmSync(dir, { recursive: true, force: true });
   const wall = seconds * 1000;
   const only = { scenario: "list" };
@@ -270,25 +272,12 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     exitCode: result.exitCode,
     ...(notes.length ? { notes } : {}),
   };
+  const cpuRequests = workers > 0 ? (prepared.engine.view(requestsMetric)?.aggregate("count", wall) ?? 0) : count("k8s_requests");
   report(count("k8s_requests"), wall, cpu, seen, {
+    ...(workers > 0 ? { cpuUsPerRequest: +((cpu.user + cpu.system) / Math.max(1, cpuRequests)).toFixed(1) } : {}),
     p50ms: +(duration?.aggregate("med", wall) ?? NaN).toFixed(2),
     p99ms: +(duration?.aggregate("p", wall, 99) ?? NaN).toFixed(2),
   });
-}
-
-/** CPU (µs) of this process's exited and reaped children so far: /proc/self/stat's cutime + cstime. */
-function childrenCpu(): number {
-  try {
-    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
-    // After "pid (comm) ": state is field 3; cutime and cstime are fields 16 and 17, in clock ticks (100 per second).
-    return (Number(fields[13]) + Number(fields[14])) * 10_000;
-  } catch {
-    return NaN;
-  }
-}
-
-function addCpu(cpu: NodeJS.CpuUsage, childrenUs: number): NodeJS.CpuUsage {
-  return { user: cpu.user + childrenUs, system: cpu.system };
 }
 
 function slowServer(port: number): void {

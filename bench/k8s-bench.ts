@@ -309,7 +309,7 @@ export async function benchK8s(): Promise<Record<string, Value>> {
         out["VU-scenario path: share of bare undici, median (target ≥ 0.60)"] = medianOf(rounds, (r: R) => share(r.vu, r.bare), 3);
         out["VU-scenario path: share of bare undici, each round"] = eachOf(rounds, (r: R) => share(r.vu, r.bare), share3);
         out["VU path, --workers 2: requests/s (median)"] = medianOf(rounds, (r: R) => of(r.vu2, (f) => f.rps));
-        out["VU path, --workers 2: CPU µs/request, all processes, whole run (median)"] = medianOf(rounds, (r: R) => of(r.vu2, (f) => f.cpuUsPerRequest));
+        out["VU path, --workers 2: CPU µs/request, workers + coordinator, warm-up included (median)"] = medianOf(rounds, (r: R) => of(r.vu2, (f) => f.cpuUsPerRequest));
         out[`VU path, --workers 2 / one process, median (target ≥ 1.8 on 2 cores; ${cpus().length} here)`] = medianOf(rounds, (r: R) => share(r.vu2, r.vu), 3);
         out["VU path, --workers 2 / one process, each round"] = eachOf(rounds, (r: R) => share(r.vu2, r.vu), share3);
         const bare = out["bare undici loop: requests/s (median)"];

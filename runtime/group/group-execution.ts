@@ -56,6 +56,8 @@ interface RunnerState {
   scenarios: readonly ScenarioProgress[];
   iterations: number;
   requests: number;
+  cpuMs: number;
+  startedAtMs: number;
   exitCode: number | null;
   /** Why it failed or was lost. */
   reason?: string;
@@ -96,7 +98,7 @@ export class GroupExecution implements ScenarioExecution {
 
   async prepare(): Promise<ExecutionFailure | undefined> {
     this.#runners = this.#o.launch().map((link) => ({
-      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, exitCode: null, gone: false,
+      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, cpuMs: 0, startedAtMs: 0, exitCode: null, gone: false,
     }));
     for (const r of this.#runners) void this.#pump(r);
     // The barrier: no runner starts until every one has initialised its VUs. (A coordinator reattached to a group
@@ -146,18 +148,21 @@ export class GroupExecution implements ScenarioExecution {
 
   report(): ExecutionReport {
     const runners = this.#runners.map((r) => ({
-      name: r.link.name, segment: r.link.segment, where: r.link.where(), state: r.state, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, ...(r.reason ? { reason: r.reason } : {}),
+      name: r.link.name, segment: r.link.segment, where: r.link.where(), state: r.state, startedAtMs: r.startedAtMs, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, cpuMs: r.cpuMs, ...(r.reason ? { reason: r.reason } : {}),
     }));
     const noun = this.#o.noun;
+    const starts = this.#runners.map((r) => r.startedAtMs).filter((t) => t > 0);
+    // How far apart the runners started their scenarios (by their clocks): what the ready barrier keeps small.
+    const startSkewMs = starts.length === this.#runners.length && starts.length > 0 ? Math.max(...starts) - Math.min(...starts) : undefined;
     const lost = this.#runners.filter((r) => r.state === "lost").map((r) => r.link.segment);
     const missing = lost.length ? `; PARTIAL: the share of ${lost.length} lost ${lost.length === 1 ? noun.replace(/s$/, "") : noun} is missing (segments ${lost.join(", ")})` : "";
     return {
       key: noun,
-      data: { count: runners.length, runners, ...(lost.length ? { partial: true, missingSegments: lost } : {}) },
+      data: { count: runners.length, startSkewMs, runners, ...(lost.length ? { partial: true, missingSegments: lost } : {}) },
       tables: [{
-        title: `${noun}: ${runners.length}, one execution segment each; the metrics above are their merged data${missing}`,
-        columns: [this.#o.columns?.name ?? noun.replace(/s$/, ""), "segment", this.#o.columns?.where ?? "where", "state", "exit code", "iterations", "requests"],
-        rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests]),
+        title: `${noun}: ${runners.length}, one execution segment each${startSkewMs === undefined ? "" : `, started within ${startSkewMs} ms of each other`}; the metrics above are their merged data${missing}`,
+        columns: [this.#o.columns?.name ?? noun.replace(/s$/, ""), "segment", this.#o.columns?.where ?? "where", "state", "exit code", "iterations", "requests", "cpu"],
+        rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests, `${(r.cpuMs / 1000).toFixed(1)}s`]),
       }],
     };
   }
@@ -231,6 +236,8 @@ export class GroupExecution implements ScenarioExecution {
     r.vusMax = m.vusMax;
     this.tick();
     r.scenarios = m.scenarios;
+    r.cpuMs = m.cpuMs;
+    r.startedAtMs = m.startedAtMs;
     r.iterations += counted(m.metrics, (name) => name === "iterations");
     r.requests += counted(m.metrics, (name) => REQUEST_METRICS.has(name));
   }

@@ -4,16 +4,11 @@
  * with its ServiceAccount (get/list/watch on that one ConfigMap is all its Role grants). The coordinator writes
  * `start` once every runner is ready and `abort` to stop them; each key is written once, so a runner that (re)reads
  * the ConfigMap at any time sees the same commands in the same order.
- *
- * `start` carries `atMs`, a wall-clock moment a little ahead: this endpoint waits for it itself and then prints a
- * `started` line with the moment it let the runner go, which the coordinator reads to measure the start skew.
+ * `start` carries `atMs`, a wall-clock moment a little ahead, which the runner waits for (runner.ts).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { decodeLine, encodeMessage, type CoordinatorCommand } from "./protocol.ts";
 import type { RunnerEndpoint } from "./runner.ts";
-
-/** Starts the log line that says when a runner pod started its scenarios: `<mark><epoch ms>`. */
-export const STARTED_MARK = "@loadgen-rg-started ";
 
 /** The order commands are delivered in, whatever order the ConfigMap's keys come in. */
 const COMMAND_KEYS = ["start", "abort"] as const;
@@ -92,16 +87,9 @@ export async function podEndpoint(o: PodEndpointOptions): Promise<RunnerEndpoint
     send(message) {
       o.write(encodeMessage(message));
     },
-    async nextCommand() {
-      const c = queued.length ? queued.shift()! : await new Promise<CoordinatorCommand>((resolve) => waiting.push(resolve));
-      if (c.type === "start") {
-        // Wait here for the moment every runner starts at, then say when this one did.
-        if (c.atMs !== undefined && c.atMs > Date.now()) await sleep(c.atMs - Date.now());
-        o.write(`${STARTED_MARK}${Date.now()}\n`);
-        const { atMs: _, ...now } = c;
-        return now;
-      }
-      return c;
+    nextCommand() {
+      if (queued.length) return Promise.resolve(queued.shift());
+      return new Promise<CoordinatorCommand>((resolve) => waiting.push(resolve));
     },
     close() {
       closed = true;

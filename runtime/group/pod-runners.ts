@@ -11,15 +11,14 @@
  * - A log stream that ends while the container still runs (the API server or kubelet closed it) is opened again
  *   from the start; the lines already read are skipped, so no message is seen twice.
  * - `start` gets `atMs` (now + {@link START_LEAD_MS}): each runner waits for that moment, so they start together
- *   however late the watch reaches each; every runner prints when it started (pod-endpoint.ts) and the group keeps
- *   those times for the start skew.
+ *   however late the watch reaches each; the group keeps each runner's start time (its snapshots' `startedAtMs`)
+ *   for the start skew.
  */
 import { PassThrough } from "node:stream";
 import type { KubeConfig, V1Pod } from "@kubernetes/client-node";
 import { decodeLine, encodeMessage, lineSplitter, type CoordinatorCommand, type RunnerMessage } from "./protocol.ts";
 import { EventQueue, type RunnerEvent, type RunnerLink } from "./runner-link.ts";
 import { COMPLETION_INDEX_LABEL, GROUP_LABEL, RUNNER_CONTAINER, controlName } from "./pod-objects.ts";
-import { STARTED_MARK } from "./pod-endpoint.ts";
 
 /** How far ahead of the `start` write runners are told to start: enough for a watch event to reach every pod. */
 export const START_LEAD_MS = 750;
@@ -294,10 +293,6 @@ export class PodRunnerLink implements RunnerLink {
 
   #line(line: string): void {
     this.#linesRead++;
-    if (line.startsWith(STARTED_MARK)) {
-      this.#group.times.started.set(this.index, Number(line.slice(STARTED_MARK.length)));
-      return;
-    }
     let message: RunnerMessage | undefined;
     try {
       message = decodeLine<RunnerMessage>(line);
@@ -307,6 +302,7 @@ export class PodRunnerLink implements RunnerLink {
     if (message === undefined) return this.#events.push({ kind: "log", line });
     if (message.type === "ready") this.#ready = true;
     if (message.type === "done") this.#group.times.done.set(this.index, Date.now());
+    if ((message.type === "snapshot" || message.type === "done") && message.startedAtMs > 0) this.#group.times.started.set(this.index, message.startedAtMs);
     this.#events.push({ kind: "message", message });
   }
 

@@ -21,6 +21,10 @@ export interface RunnerCounts {
   readonly vusMax: number;
   /** Its scenarios' live state. */
   readonly scenarios: readonly ScenarioProgress[];
+  /** CPU time (user + system, ms) the runner's process has used since `start`: how busy a runner's machine share is. */
+  readonly cpuMs: number;
+  /** When its scenarios started (ms since the epoch, its clock; 0 before): the group's start skew is their spread. */
+  readonly startedAtMs: number;
 }
 
 /** Runner → coordinator. */

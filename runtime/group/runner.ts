@@ -46,7 +46,14 @@ export async function runRunner(run: PreparedRun, endpoint: RunnerEndpoint, o: R
   run.wiring.onAbortRequested = (reason) => stop(reason, ExitCode.scriptAborted);
   const notSent = new Set([run.builtins.vus, run.builtins.vusMax]);
   let seq = 0;
-  const counts = () => ({ ...local.vuCounts(), scenarios: local.progress() });
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let startedAtMs = 0;
+  const cpuMs = () => {
+    if (cpu0 === undefined) return 0;
+    const c = process.cpuUsage(cpu0);
+    return Math.round((c.user + c.system) / 1000);
+  };
+  const counts = () => ({ ...local.vuCounts(), scenarios: local.progress(), cpuMs: cpuMs(), startedAtMs });
 
   await local.prepare();
   endpoint.send({ v: 1, type: "ready", runner: o.index, segment: run.options.segment.segment.toString(), pid: process.pid, host: hostname(), vus: local.view.vusInitialized() });
@@ -63,6 +70,8 @@ export async function runRunner(run: PreparedRun, endpoint: RunnerEndpoint, o: R
     })();
     if (first.atMs !== undefined && first.atMs > Date.now()) await new Promise((r) => setTimeout(r, first.atMs! - Date.now()));
     if (run.wiring.abortRequested !== undefined) stop(run.wiring.abortRequested, ExitCode.scriptAborted);
+    cpu0 = process.cpuUsage();
+    startedAtMs = Date.now();
     const ticker = setInterval(() => {
       endpoint.send({ v: 1, type: "snapshot", runner: o.index, seq: seq++, elapsedMs: local.view.elapsedMs(), metrics: run.engine.drain(notSent), ...counts() });
     }, o.snapshotEveryMs ?? 1000);

@@ -14,7 +14,7 @@ let n = 0;
 interface Summary {
   metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
   state: { aborted: boolean; abortReason?: string };
-  extensions?: { workers?: { data: { runners: Array<{ name: string; segment: string; state: string; exitCode: number | null; iterations: number }> } } };
+  extensions?: { workers?: { data: { startSkewMs?: number; runners: Array<{ name: string; segment: string; state: string; exitCode: number | null; iterations: number }> } } };
 }
 
 /** Runs the counts fixture with `args`, returning the exit code, the output and the exported summary. */
@@ -44,6 +44,7 @@ test("two workers run exactly the shared iterations one process runs, each itera
   assert.equal(runners(two.summary).map((r) => [r.segment, r.state, r.exitCode]), [["0:1/2", "done", 0], ["1/2:1", "done", 0]]);
   assert.is(runners(two.summary).reduce((a, r) => a + r.iterations, 0), 200, "the per-worker table adds up to the total");
   assert.is(two.summary!.metrics["vus_max"]!.values.max, 4, "vus_max is the workers' VUs together");
+  assert.type(two.summary!.extensions!.workers!.data.startSkewMs, "number", "the start skew is measured");
 });
 
 test("per-vu-iterations on two workers: every VU runs all of its iterations, as in one process", async () => {
