@@ -10,7 +10,9 @@ import { newRunId } from "../execution/run-id.ts";
 import { createRunOutputs } from "../output/registry.ts";
 import type { Output, OutputStreams } from "../output/types.ts";
 import type { GroupCluster, PodGroupRun } from "../group/pod-group-run.ts";
+import type { AccessRule } from "../job/job-spec.ts";
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
+import { accessRule } from "./job-flags.ts";
 import { durationMs, nonNegativeInt, positiveInt, thresholdPair } from "./flag-parsers.ts";
 import { addFlags, defaultedFlag, negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 import { ProgressDisplay } from "./progress.ts";
@@ -34,6 +36,7 @@ const RG_RUN_FLAGS = {
   }, {}),
   separate: switchFlag("--separate", "at most one runner pod per node (pod anti-affinity), as k6-operator's separate"),
   tolerateLost: defaultedFlag("--tolerate-lost <k>", "go on when up to K runners are lost (the result is marked partial and says which share is missing)", nonNegativeInt("--tolerate-lost"), 0),
+  allow: repeatableFlag<readonly AccessRule[]>("--allow <VERBS:RESOURCES>", "what the runner pods may do in their namespace, for a scenario that imports loadgen/k8s (repeatable; as loadgen job's; default: get,list,watch of pods, configmaps, services, deployments, jobs, VMIs…, never secrets)", accessRule, []),
   name: textFlag("--name <name>", "the group's name (the Job's; default rg-<run id>)"),
   readyTimeout: defaultedFlag("--ready-timeout <duration>", "how long the runners may take to be ready (scheduling, image pull, init code)", durationMs("--ready-timeout"), 5 * 60_000, { defaultText: "5m" }),
   ...GROUP_FLAGS,
@@ -205,6 +208,7 @@ async function rgRunAction(file: string, flags: RgRunFlags): Promise<number> {
       name: flags.name,
       tolerateLost: flags.tolerateLost,
       readyTimeoutMs: flags.readyTimeout,
+      allow: flags.allow,
       cluster,
       log: c.log,
     });

@@ -1,6 +1,6 @@
 // `loadgen rg runner --payload DIR`: what each pod of a runner group's Job runs. Its index is the Job's
 // JOB_COMPLETION_INDEX, its segment the index-th of the group's equal segments; the scenario and its __ENV come from
-// the payload ConfigMaps mounted at DIR. It speaks the runner-group protocol: messages on stdout (the pod's log),
+// the payload ConfigMaps mounted at DIR (a loadgen archive, as `loadgen run FILE.tar` runs one). It speaks the runner-group protocol: messages on stdout (the pod's log),
 // commands from the control ConfigMap (runtime/group/pod-endpoint.ts), logs on stderr (also in the pod's log,
 // unmarked).
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { LoadgenError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { prepareRun } from "../execution/prepare-run.ts";
+import { readArchiveFile } from "../archive/read-archive.ts";
+import { prepareArchive } from "../group/pod-group-run.ts";
 import { equalSegments } from "../group/local-workers.ts";
 import type { GroupManifest } from "../group/pod-objects.ts";
 import { podEndpoint } from "../group/pod-endpoint.ts";
@@ -24,8 +25,10 @@ export async function rgRunnerAction(payloadDir: string): Promise<number> {
     const manifest = JSON.parse(readFileSync(path.join(payloadDir, "group.json"), "utf8")) as GroupManifest;
     const parts = readdirSync(payloadDir).filter((f) => /^part-\d+$/.test(f)).sort();
     const dir = mkdtempSync(path.join(tmpdir(), "loadgen-runner-"));
-    const script = path.join(dir, manifest.entry);
-    writeFileSync(script, Buffer.concat(parts.map((p) => readFileSync(path.join(payloadDir, p)))));
+    const file = path.join(dir, manifest.entry);
+    writeFileSync(file, Buffer.concat(parts.map((p) => readFileSync(path.join(payloadDir, p)))));
+    const archive = readArchiveFile(file);
+    if (archive === undefined) throw new LoadgenError(`${file}: the group's payload is not a loadgen archive`, ExitCode.invalidConfig);
     const { KubeConfig } = await import("@kubernetes/client-node");
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromCluster();
@@ -35,11 +38,11 @@ export async function rgRunnerAction(payloadDir: string): Promise<number> {
     const segment = segments[index];
     if (segment === undefined) throw new LoadgenError(`runner index ${index} is outside the group of ${manifest.count}`, ExitCode.invalidConfig);
     log(`loadgen rg runner: group ${manifest.name}, runner ${index} of ${manifest.count}, segment ${segment}`);
-    const prepared = await prepareRun({
-      scriptPath: script,
+    const prepared = await prepareArchive(archive, file, {
       cli: { ...manifest.cli, ...(manifest.split === "segments" ? { executionSegment: segment, executionSegmentSequence: sequence } : {}) },
       env: manifest.env,
       log,
+      cluster: {},
       runId: manifest.runId,
       group: "runner",
     });

@@ -5,7 +5,10 @@
  * then executeRun drives a GroupExecution over the pods (pod-runners.ts): setup once here, thresholds on the merged
  * data, teardown and handleSummary once here.
  *
- * Reattaching (`rg result NAME`): the scenario is read back from the group's payload ConfigMaps (so a machine with
+ * The runners and this coordinator run the scenario's archive (runtime/archive, as `loadgen job` does), put in the
+ * group's payload ConfigMaps.
+ *
+ * Reattaching (`rg result NAME`): the archive is read back from the group's payload ConfigMaps (so a machine with
  * only a kubeconfig can do it), every pod's log is read from its start (every snapshot is there, in order), and the
  * merge is finished as the first coordinator would have. setup() is not run again: its data is in the `start`
  * command the group already has. teardown() runs only if no coordinator recorded the group as finished (the control
@@ -23,6 +26,13 @@ import type { Run, RunExecuteOptions } from "../execution/run.ts";
 import type { CliOverrides } from "../config/options.ts";
 import { labelValue } from "../kube/labels.ts";
 import type { KubeObject } from "../kube/object-meta.ts";
+import type { Archive } from "../archive/archive.ts";
+import { readArchiveFile } from "../archive/read-archive.ts";
+import { archiveBytes } from "../archive/write-archive.ts";
+import { archiveInput } from "../formats/archive-input.ts";
+import { archivedRequest, prebuiltScenario } from "../formats/loadgen-archive.ts";
+import { DEFAULT_ACCESS_RULES, type AccessRule } from "../job/job-spec.ts";
+import { stdlibModules } from "../../stdlib/modules.ts";
 import { decodeLine, type CoordinatorCommand } from "./protocol.ts";
 import { GroupExecution } from "./group-execution.ts";
 import { equalSegments } from "./local-workers.ts";
@@ -52,6 +62,8 @@ export interface PodGroupRunOptions {
   readonly readyTimeoutMs: number;
   readonly serviceAccount?: string;
   readonly ownerReference?: string;
+  /** `--allow` rules (loadgen job's) for a scenario that talks to the cluster; its default when none is given. */
+  readonly allow?: readonly AccessRule[];
   readonly cluster: GroupCluster;
   readonly log: (line: string) => void;
 }
@@ -76,25 +88,24 @@ export function defaultGroupName(runId: string): string {
  */
 export async function preparePodGroupRun(o: PodGroupRunOptions): Promise<PodGroupRun> {
   const name = o.name ?? defaultGroupName(o.runId);
-  const { readFileSync } = await import("node:fs");
-  const prepared = await prepareRun({
-    scriptPath: o.script,
-    cli: o.cli,
-    env: o.env,
-    log: o.log,
-    cluster: o.cluster.flags,
-    thresholds: o.thresholds,
-    runId: o.runId,
-    group: "coordinator",
-  });
-  const scenario = path.basename(o.script).replace(/\.[cm]?[jt]s$/, "");
+  // The runners run the scenario's archive (loadgen archive's): the bundle, the files its init code opens, its
+  // resolved options, so every pod runs exactly what was checked here, with no source tree. The coordinator runs the
+  // same archive.
+  const archived = await archiveInput(o.script, { cli: o.cli, env: o.env, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId, log: o.log });
+  if (archived.archive.meta.content !== "scenario") throw new InvalidOptionsError(["a runner group runs a scenario (a .ts or .js file, or its archive)"], o.script);
+  const payload = archiveBytes(archived.archive, { gzip: true });
+  const prepared = await prepareArchive(archived.archive, o.script, { cli: o.cli, env: o.env, log: o.log, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId });
+  const scenario = path.basename(archived.archive.meta.input.source).replace(/\.[cm]?[jt]s$/, "");
   const { segments } = equalSegments(o.count);
   const manifest: GroupManifest = {
-    name, runId: o.runId, count: o.count, entry: path.basename(o.script), parts: 1, split: "segments", cli: o.cli, env: o.env, control: controlName(name),
+    name, runId: o.runId, count: o.count, entry: ARCHIVE_ENTRY, parts: 1, split: "segments", cli: o.cli, env: o.env, control: controlName(name),
   };
+  const clusterModules = new Set(stdlibModules.filter((m) => m.usesCluster).map((m) => m.specifier));
+  const talksToCluster = [...archived.stdlibImports].some((s) => clusterModules.has(s));
+  const access = o.allow?.length ? o.allow : talksToCluster ? DEFAULT_ACCESS_RULES : [];
   const objects = groupObjects({
     name, namespace: o.namespace, runId: o.runId, scenario, count: o.count, image: o.image, manifest,
-    payload: readFileSync(o.script), placement: o.placement, serviceAccount: o.serviceAccount, ownerReference: o.ownerReference,
+    payload, placement: o.placement, serviceAccount: o.serviceAccount, ownerReference: o.ownerReference, access,
   });
   await createAll(o.cluster.kubeConfig, objects);
   o.log(`loadgen: runner group ${name}: ${o.count} runner pod${o.count === 1 ? "" : "s"} (Job ${o.namespace}/${name}, one execution segment each, image ${o.image})`);
@@ -143,16 +154,43 @@ export async function reattachPodGroupRun(o: { name: string; namespace: string; 
   const m = found.manifest;
   if (found.control.start === undefined) throw new LoadgenError(`runner group ${o.name} has not started (no coordinator got its runners past the ready barrier); delete it with \`loadgen rg delete ${o.name}\``, ExitCode.invalidConfig);
   const start = decodeLine<CoordinatorCommand>(found.control.start);
-  const dir = mkdtempSync(path.join(tmpdir(), "loadgen-rg-"));
-  mkdirSync(dir, { recursive: true });
-  const script = path.join(dir, m.entry);
-  writeFileSync(script, found.payload);
-  const prepared = await prepareRun({ scriptPath: script, cli: m.cli, env: m.env, log: o.log, cluster: o.cluster.flags, thresholds: o.thresholds, runId: m.runId, group: "coordinator" });
+  const file = writePayload(found.payload, m.entry);
+  const archive = readArchiveFile(file);
+  if (archive === undefined) throw new LoadgenError(`runner group ${o.name}: its payload is not a loadgen archive`, ExitCode.invalidConfig);
+  const prepared = await prepareArchive(archive, file, { cli: m.cli, env: m.env, log: o.log, cluster: o.cluster.flags, thresholds: o.thresholds, runId: m.runId });
   const { segments } = equalSegments(m.count);
   const finished = found.control.finished === undefined ? undefined : (JSON.parse(found.control.finished) as { exitCode: number });
   const run = groupRun(prepared, { name: o.name, namespace: o.namespace, segments, tolerateLost: o.tolerateLost ?? 0, readyTimeoutMs: 60_000, cluster: o.cluster, log: o.log, title: `${m.entry} (reattached), on ${m.count} runner pods` });
   const setupJson = start?.type === "start" ? start.setupJson : undefined;
   return { ...run, reattached: { setupJson, teardown: finished === undefined }, finished };
+}
+
+/** The payload's name in the manifest: a gzipped loadgen archive. */
+const ARCHIVE_ENTRY = "scenario.loadgen.tar.gz";
+
+/** The payload as a file (in a folder of its own under the temp dir), for the archive reader. */
+export function writePayload(payload: Buffer, entry: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "loadgen-rg-"));
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, entry);
+  writeFileSync(file, payload);
+  return file;
+}
+
+/** A run of a scenario archive, as `loadgen run FILE.tar` prepares one (the archive's -e values under the run's). */
+export async function prepareArchive(archive: Archive, file: string, o: { cli: CliOverrides; env: Readonly<Record<string, string>>; log: (line: string) => void; cluster: GroupCluster["flags"]; thresholds?: Readonly<Record<string, readonly string[]>>; runId: string; group?: "coordinator" | "runner" }): Promise<PreparedRun> {
+  const request = archivedRequest(archive, { cli: o.cli, env: o.env, cluster: o.cluster, thresholds: o.thresholds, runId: o.runId, log: o.log });
+  return prepareRun({
+    scriptPath: archive.meta.input.source,
+    prebuilt: prebuiltScenario(archive, file),
+    cli: request.cli,
+    env: request.env,
+    log: o.log,
+    cluster: o.cluster,
+    thresholds: request.thresholds,
+    runId: o.runId,
+    group: o.group ?? "coordinator",
+  });
 }
 
 interface GroupRunOptions {

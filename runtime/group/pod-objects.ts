@@ -5,9 +5,9 @@
  *   most {@link PAYLOAD_PART_BYTES}: a ConfigMap holds at most 1 MiB);
  * - `<group>-control`: the ConfigMap the coordinator writes commands into (`start`, `abort`) and runners watch;
  * - `<group>-runner`: a ServiceAccount, and a Role + RoleBinding granting it get/list/watch on the control ConfigMap
- *   only (by resourceNames). A kperf spec's `serviceAccount` is used instead of a new one; the binding still grants
- *   it the control ConfigMap. Nothing else: a scenario that calls loadgen/k8s needs an account with the rights its
- *   calls need (see README.md in this folder);
+ *   only (by resourceNames), plus, for a scenario that talks to the cluster (imports loadgen/k8s or a module built on
+ *   it), `loadgen job`'s rules: `--allow`'s, or by default get/list/watch of the usual workload kinds, never secrets,
+ *   never writes. A kperf spec's `serviceAccount` is used instead of a new one; the binding grants it the same;
  * - `<group>`: an Indexed Job, completions = parallelism = count, one pod per execution segment (the pod reads its
  *   index from JOB_COMPLETION_INDEX), never retried (backoffLimitPerIndex 0: a failed runner is not replaced, and,
  *   unlike backoffLimit 0, does not make the Job controller kill the others, so `--tolerate-lost` can go on).
@@ -16,6 +16,7 @@
  */
 import { addRunLabels } from "../kube/labels.ts";
 import type { KubeObject } from "../kube/object-meta.ts";
+import type { AccessRule } from "../job/job-spec.ts";
 
 /** The label every object of a group carries: its name. */
 export const GROUP_LABEL = "loadgen.io/runner-group";
@@ -74,6 +75,8 @@ export interface GroupSpec {
   readonly serviceAccount?: string;
   /** kperf's ownerReference (`apiVersion:kind:name:uid`), set on every object. */
   readonly ownerReference?: string;
+  /** What the scenario may do in the namespace (it talks to the cluster): rules added to the runners' Role. */
+  readonly access?: readonly AccessRule[];
 }
 
 export const controlName = (group: string) => `${group}-control`;
@@ -105,8 +108,11 @@ export function groupObjects(spec: GroupSpec): KubeObject[] {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
       metadata: { name: runnerAccountName(spec.name) },
-      // Runners watch their commands; nothing else is theirs to read.
-      rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [controlName(spec.name)], verbs: ["get", "list", "watch"] }],
+      // Runners watch their commands; anything more only for a scenario that talks to the cluster.
+      rules: [
+        { apiGroups: [""], resources: ["configmaps"], resourceNames: [controlName(spec.name)], verbs: ["get", "list", "watch"] },
+        ...(spec.access ?? []).map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+      ],
     }),
     labelled({
       apiVersion: "rbac.authorization.k8s.io/v1",

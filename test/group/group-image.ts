@@ -1,24 +1,18 @@
-// loadgen's image of this checkout under a tag of its own (loadgen.local/loadgen:rg-<fingerprint>), imported into the
-// shared local cluster's real node. Its own tag, because other checkouts import *their* loadgen under the shared
-// version tag at the same time; the fingerprint makes a changed checkout a new image.
-import { join } from "node:path";
-import { tmpdir } from "node:os";
+// loadgen's image of this checkout under a tag of its own (loadgen.local/loadgen:runner-groups), imported into the
+// shared local cluster's real node: other checkouts import *their* loadgen under the version tag at the same time.
 import { importIntoRealNode } from "../../runtime/cluster/local-cluster.ts";
-import { entriesFingerprint, LOADGEN_IMAGE_CONFIG, loadgenImageEntries } from "../../runtime/image/loadgen-image.ts";
-import { writeOciArchive } from "../../runtime/image/oci-archive.ts";
+import { buildLoadgenImage } from "../../runtime/image/image-build.ts";
+
+export const GROUP_IMAGE = "loadgen.local/loadgen:runner-groups";
 
 let image: Promise<string> | undefined;
 
 export function useGroupImage(): Promise<string> {
   image ??= (async () => {
-    const entries = await loadgenImageEntries();
-    const fingerprint = entriesFingerprint(entries, LOADGEN_IMAGE_CONFIG, "rg");
-    const ref = `loadgen.local/loadgen:rg-${fingerprint.slice(0, 12)}`;
-    const out = join(tmpdir(), `loadgen-rg-image-${fingerprint.slice(0, 12)}.tar`);
-    const written = await writeOciArchive({ ref, entries, config: LOADGEN_IMAGE_CONFIG, out });
-    const r = await importIntoRealNode(written);
+    const built = await buildLoadgenImage({ ref: GROUP_IMAGE });
+    const r = await importIntoRealNode(built);
     if ("notImported" in r) throw new Error(`the image was not imported: ${r.notImported}`);
-    return ref;
+    return built.ref;
   })();
   return image;
 }
