@@ -92,7 +92,7 @@ export async function preparePodGroupRun(o: PodGroupRunOptions): Promise<PodGrou
   // resolved options, so every pod runs exactly what was checked here, with no source tree. The coordinator runs the
   // same archive.
   const archived = await archiveInput(o.script, { cli: o.cli, env: o.env, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId, log: o.log });
-  if (archived.archive.meta.content !== "scenario") throw new InvalidOptionsError(["a runner group runs a scenario (a .ts or .js file, or its archive)"], o.script);
+  if (archived.archive.meta.content !== "scenario") throw new InvalidOptionsError(["loadgen rg run runs scenarios (a .ts or .js file); kperf load profiles and runner-group specs are not supported by rg run yet (run them with `loadgen run`, which runs the profile once)"], o.script);
   const payload = archiveBytes(archived.archive, { gzip: true });
   const prepared = await prepareArchive(archived.archive, o.script, { cli: o.cli, env: o.env, log: o.log, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId });
   const scenario = path.basename(archived.archive.meta.input.source).replace(/\.[cm]?[jt]s$/, "");
