@@ -8,6 +8,7 @@ import type { Metric, MetricRegistry } from "../runtime/metrics/metric.ts";
 import type { TagRegistry, TagSet } from "../runtime/metrics/tags.ts";
 import type { MetricsEngine } from "../runtime/metrics/engine.ts";
 import type { ClusterAccess, ClusterFlags, LocalClusterInfo } from "../runtime/kube/cluster-access.ts";
+import type { ScriptFiles } from "../runtime/bundle/script-files.ts";
 
 /** What crosses the VU boundary as an argument or a result. Objects travel as JSON text, decoded by the shim. */
 export type HostValue = string | number | boolean | null | undefined;
@@ -64,8 +65,8 @@ export interface RunContext {
   readonly engine: MetricsEngine;
   /** The scenario's exported `options`, resolved; undefined until the init VU has evaluated the script. */
   options(): Readonly<Record<string, unknown>> | undefined;
-  /** The folder of the entry script: the only place `open()` reads from. */
-  readonly scriptDir: string;
+  /** What `open()` reads: the files below the entry script's folder, or an archive's (and nothing else). */
+  readonly scriptFiles: ScriptFiles;
   /** Variables the script sees as `__ENV`. */
   readonly env: Readonly<Record<string, string>>;
   /** Cluster access chosen on the command line (`--kubeconfig`, `--context`); modules fall back to KUBECONFIG etc. */

@@ -31,7 +31,8 @@ export interface BundleOptions {
   readonly stdlib: ReadonlyMap<string, string>;
 }
 
-const BUNDLE_NAME = "scenario.bundle.js";
+/** The file name VUs evaluate a bundle under (stack frames name it); archives keep it. */
+export const BUNDLE_NAME = "scenario.bundle.js";
 
 /**
  * Bundles a TypeScript (or JavaScript) scenario with esbuild: ESM, platform neutral (so `fs` or `node:*`

@@ -86,3 +86,9 @@ export function collect(value: string, previous: readonly string[]): string[] {
 export function commaList(value: string, previous: readonly string[]): string[] {
   return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
 }
+
+/** `--run-id 202601011200-a1b2c3`: a run id as labels carry it (Kubernetes label value syntax). */
+export function runIdFlag(value: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(value)) throw new InvalidArgumentError(`--run-id must be a label value (letters, digits, "-", "_", "."; at most 63), got "${value}"`);
+  return value;
+}

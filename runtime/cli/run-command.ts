@@ -19,7 +19,7 @@ import { RUN_FLAGS, type RunFlags } from "./run-flags.ts";
  */
 export function runCommand(): Command {
   return addFlags(
-    new Command("run").description("run a scenario, a kperf load profile or a KubeVirt perfscale workload").argument("<file>", "scenario (.ts or .js), or a YAML file of a format loadgen runs"),
+    new Command("run").description("run a scenario, a kperf load profile, a KubeVirt perfscale workload or a loadgen archive").argument("<file>", "scenario (.ts or .js), a YAML file of a format loadgen runs, or an archive (`loadgen archive`)"),
     RUN_FLAGS,
   ).action(async (file: string, flags: RunFlags) => {
     process.exitCode = await runAction(file, flags);
@@ -88,7 +88,7 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
       thresholds: Object.keys(flags.threshold).length ? flags.threshold : undefined,
       delete: flags.delete,
       kperf: kperfRequest(flags),
-      runId: newRunId(),
+      runId: flags.runId ?? newRunId(),
       workers: flags.workers,
       log,
     });

@@ -1,6 +1,6 @@
 /** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
-import { collect, commaList, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, thresholdPair } from "./flag-parsers.ts";
+import { collect, commaList, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, runIdFlag, thresholdPair } from "./flag-parsers.ts";
 import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
 /** k6's execution overrides and `-e`: `run` and `inspect`. */
@@ -34,6 +34,7 @@ export const OUTPUT_FLAGS = {
   summaryExport: textFlag("--summary-export <file>", "write the end-of-test summary as JSON"),
   out: repeatableFlag<readonly string[]>("-o, --out <output>", "stream every sample to an output, e.g. json=samples.ndjson (repeatable)", collect, []),
   summary: negatedFlag("--no-summary", "do not print the end-of-test summary"),
+  summaryLine: switchFlag("--summary-line", "also print the summary JSON as the last line of stdout, after `loadgen-summary-json ` (what `loadgen job` pods do; `loadgen job result` reads it)"),
   color: negatedFlag("--no-color", "no colour in the summary"),
 };
 
@@ -43,6 +44,7 @@ export const RUN_FLAGS = {
   ...OUTPUT_FLAGS,
   quiet: switchFlag("-q, --quiet", "no progress display"),
   workers: parsedFlag("--workers <n|auto>", "split the run over N local worker processes, one execution segment each (auto: one per core); thresholds and the summary are on their merged metrics", countOrAuto("--workers")),
+  runId: parsedFlag("--run-id <id>", "the run's id, which every object it creates is labelled with (default: a new one; `loadgen job` gives its Job's)", runIdFlag),
   thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
   threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold for any input format, added to the script's own, e.g. 'k8s_request_duration=p(95)<500' (repeatable)", thresholdPair, {}),
   ...CLUSTER_FLAGS,

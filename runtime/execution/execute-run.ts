@@ -32,6 +32,12 @@ export interface ExecuteOptions {
    * of runner processes (runtime/group). `errors` is the run's iteration error log.
    */
   readonly execution?: (run: PreparedRun, errors: ErrorLog) => ScenarioExecution;
+  /**
+   * A coordinator reattached to a runner group that is already under way (`loadgen rg result --wait`): setup() ran
+   * in the first coordinator, so its data is given and setup is not called again; teardown runs only if the first
+   * coordinator did not get to it (`teardown: true`).
+   */
+  readonly reattached?: { readonly setupJson: string | undefined; readonly teardown: boolean };
 }
 
 /** How a run ended. */
@@ -96,7 +102,8 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     if (notReady !== undefined) {
       return await finish(notReady.exitCode, notReady.reason);
     }
-    if (run.exported.has("setup")) {
+    if (o.reattached !== undefined) setupJson = o.reattached.setupJson;
+    else if (run.exported.has("setup")) {
       const outcome = await callWithTimeout(run.initVu, "setup", undefined, options.setupTimeoutMs, "setup");
       if (!outcome.ok) {
         o.log(`ERROR setup() failed: ${formatGuestError(outcome.error)}`);
@@ -134,7 +141,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     }
     const runMs = elapsed();
     await execution.close();
-    if (run.exported.has("teardown") && failure === undefined) {
+    if (run.exported.has("teardown") && failure === undefined && (o.reattached?.teardown ?? true)) {
       const outcome = await callWithTimeout(run.initVu, "teardown", setupJson, options.teardownTimeoutMs, "teardown");
       if (!outcome.ok) {
         o.log(`ERROR teardown() failed: ${formatGuestError(outcome.error)}`);

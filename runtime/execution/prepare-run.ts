@@ -19,10 +19,25 @@ import { localClusterInfo, requireClusterAccess, resolveClusterAccess } from "./
 import { newRunId } from "./run-id.ts";
 import { runThresholds } from "./run-thresholds.ts";
 import { displayPath } from "../bundle/display-path.ts";
+import { FolderFiles, type ScriptFiles } from "../bundle/script-files.ts";
+
+/**
+ * A scenario bundled already, as an archive carries it (runtime/archive): its code, the only files its open() can
+ * read, and the options it runs with in place of the ones its code exports (k6's archives do the same: the options
+ * were resolved when the archive was made).
+ */
+export interface PrebuiltScenario {
+  readonly bundle: ScenarioBundle;
+  readonly files: ScriptFiles;
+  readonly options: Readonly<Record<string, unknown>> | undefined;
+}
 
 /** What a run is prepared from. */
 export interface PrepareOptions {
+  /** The script to bundle; with `prebuilt`, only the name the run shows. */
   readonly scriptPath: string;
+  /** Run this bundle instead of bundling `scriptPath`. */
+  readonly prebuilt?: PrebuiltScenario;
   readonly cli: CliOverrides;
   /** What scripts see as `__ENV`. */
   readonly env: Readonly<Record<string, string>>;
@@ -52,6 +67,8 @@ export interface PrepareOptions {
 export interface PreparedRun {
   readonly runId: string;
   readonly bundle: ScenarioBundle;
+  /** What the init code could open, and what it did open (what `loadgen archive` keeps). */
+  readonly scriptFiles: ScriptFiles;
   readonly options: ResolvedOptions;
   readonly thresholds: ThresholdSet;
   readonly metrics: MetricRegistry;
@@ -98,7 +115,8 @@ const idleExecution: ExecutionView = {
 export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const registry = p.modules ?? stdlibModules;
   const stdlib = new Map(registry.map((m) => [m.specifier, m.guestEntry]));
-  const bundle = await bundleScenario(p.scriptPath, { stdlib });
+  const bundle = p.prebuilt?.bundle ?? (await bundleScenario(p.scriptPath, { stdlib }));
+  const scriptFiles = p.prebuilt?.files ?? new FolderFiles(bundle.scriptDir);
   const modules = modulesForRun(registry, bundle.stdlibImports);
   const runId = p.runId ?? newRunId();
   const metrics = new MetricRegistry();
@@ -120,7 +138,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     tags,
     engine,
     options: () => resolvedOptions?.raw,
-    scriptDir: bundle.scriptDir,
+    scriptFiles,
     env: p.env,
     cluster: p.cluster ?? {},
     network: p.network ?? {},
@@ -175,11 +193,14 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   const initVu = await createVu(0);
   const source = displayPath(bundle.entryPath);
   let rawOptions: unknown;
-  try {
-    const json = initVu.optionsJson();
-    rawOptions = json === undefined ? undefined : JSON.parse(json);
-  } catch (e) {
-    throw new ScriptError(`${source}: options cannot be read: ${(e as Error).message}`);
+  if (p.prebuilt !== undefined) rawOptions = p.prebuilt.options;
+  else {
+    try {
+      const json = initVu.optionsJson();
+      rawOptions = json === undefined ? undefined : JSON.parse(json);
+    } catch (e) {
+      throw new ScriptError(`${source}: options cannot be read: ${(e as Error).message}`);
+    }
   }
   resolvedOptions = resolveOptions(rawOptions, p.cli, sectionKeys, source);
   const moduleProblems = hosts.flatMap((h) => h.checkOptions?.(resolvedOptions!.raw) ?? []);
@@ -198,6 +219,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
   return {
     runId,
     bundle,
+    scriptFiles,
     options: resolvedOptions,
     thresholds,
     metrics,

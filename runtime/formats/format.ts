@@ -8,6 +8,7 @@
  * runtime/kubevirt), runtime/config's types and runtime/errors; never the CLI (runtime/cli) or runtime/output, and no
  * stdlib/ internals. Nothing imports it but the CLI and tests.
  */
+import type { Archive } from "../archive/archive.ts";
 import type { CliOverrides } from "../config/options.ts";
 import type { PrepareOptions } from "../execution/prepare-run.ts";
 import type { Run } from "../execution/run.ts";
@@ -21,7 +22,15 @@ export interface InputFile {
   readonly yaml: boolean;
   /** The parsed YAML document; undefined for a script. */
   readonly document: unknown;
+  /** A loadgen archive (recognised by its content, whatever the file's name), read and checked. */
+  readonly archive?: Archive;
 }
+
+/**
+ * What `loadgen archive` keeps of an input: the scenario it runs as (a script, bundled with the files its init code
+ * opens), or the document itself, for a format that runs without VUs.
+ */
+export type ArchiveAs = { readonly script: string; readonly source: string } | "document";
 
 /** What the run command asks of every format: the flags, as they apply. */
 export interface RunRequest {
@@ -65,4 +74,6 @@ export interface InputFormat<Validated = unknown> {
   validate(input: InputFile, request: RunRequest): Validated;
   /** Makes the run: opens what it needs (the cluster, a bundle, the init code) but measures nothing yet. */
   prepare(validated: Validated, input: InputFile, request: RunRequest): Promise<Run>;
+  /** How `loadgen archive` archives it; a format without it cannot be archived. */
+  archiveAs?(validated: Validated, input: InputFile, request: RunRequest): ArchiveAs;
 }

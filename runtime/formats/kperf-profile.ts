@@ -58,6 +58,7 @@ export const kperfProfile: InputFormat<KperfProfile> = {
   name: "kperf-profile",
   description: "kperf load profile: version: 1 with spec or specs",
   takesKperfFlags: true,
+  archiveAs: () => "document",
   detect: (input) => input.yaml && isKperfProfile(input.document),
   validate: (input, request) => parsedKperf(input.path, () => parseKperfProfile(input.document, { overrides: kperfOverrides(input, request) })),
   prepare: (profile, input, request) => prepareProfileRun(profile, input, request, "kperf-profile"),

@@ -15,6 +15,7 @@ export const kperfRunnerGroup: InputFormat<RunnerGroupSpec> = {
   name: "kperf-runner-group",
   description: "kperf runner-group spec: count and loadProfile",
   takesKperfFlags: true,
+  archiveAs: () => "document",
   detect: (input) => input.yaml && isRunnerGroupSpec(input.document),
   validate: (input, request) => parsedKperf(input.path, () => parseRunnerGroupSpec(input.document, { overrides: kperfOverrides(input, request) })),
   prepare: (group, input, request) => prepareProfileRun(group.profile, input, request, "kperf-runner-group", [ignoredFields(group)]),

@@ -3,7 +3,7 @@
 import { isLegacyWorkload, parseLegacyWorkload, type LegacyWorkloadFile } from "../kubevirt/workload-legacy.ts";
 import { legacyWorkloadScript } from "../kubevirt/workload-legacy-scenario.ts";
 import type { InputFormat } from "./format.ts";
-import { prepareWorkloadRun } from "./kubevirt-workload.ts";
+import { archivedWorkload, prepareWorkloadRun } from "./kubevirt-workload.ts";
 
 export const kubevirtWorkloadLegacy: InputFormat<LegacyWorkloadFile> = {
   name: "kubevirt-workload-legacy",
@@ -12,4 +12,5 @@ export const kubevirtWorkloadLegacy: InputFormat<LegacyWorkloadFile> = {
   detect: (input) => input.yaml && isLegacyWorkload(input.document),
   validate: (input) => parseLegacyWorkload(input.document, input.path),
   prepare: (f, input, request) => prepareWorkloadRun(legacyWorkloadScript(f, input.path, request.delete === true), request, "kubevirt-workload-legacy"),
+  archiveAs: (f, input, request) => archivedWorkload(legacyWorkloadScript(f, input.path, request.delete === true)),
 };

@@ -27,6 +27,11 @@ export async function prepareWorkloadRun(w: WorkloadScript, request: RunRequest,
   };
 }
 
+/** A workload archives as its generated scenario (its templates are in the code), shown as the workload file. */
+export function archivedWorkload(w: WorkloadScript): { script: string; source: string } {
+  return { script: w.script, source: w.displayName };
+}
+
 export const kubevirtWorkload: InputFormat<Workload> = {
   name: "kubevirt-workload",
   runsScenarios: true,
@@ -34,4 +39,5 @@ export const kubevirtWorkload: InputFormat<Workload> = {
   detect: (input) => input.yaml && isKubevirtWorkload(input.document),
   validate: (input) => parseWorkload(input.document, input.path),
   prepare: (w, input, request) => prepareWorkloadRun(workloadScript(w, input.path, request.delete === true), request, "kubevirt-workload"),
+  archiveAs: (w, input, request) => archivedWorkload(workloadScript(w, input.path, request.delete === true)),
 };

@@ -1,8 +1,10 @@
 // Every input format `loadgen run FILE` takes, in the order they are tried: the file is read once (a YAML file parsed
-// once; a script is left to the bundler), given to the first format that detects it, validated, and prepared as a
-// Run. A file no format takes gets a message that lists them all.
+// once; a loadgen archive recognised by its first bytes and read; a script is left to the bundler), given to the first
+// format that detects it, validated, and prepared as a Run. A file no format takes gets a message that lists them all.
+// An archive of a document (a kperf profile) is unwrapped first and runs by the document's own format.
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
+import { ArchiveError, readArchiveFile } from "../archive/read-archive.ts";
 import { InvalidOptionsError } from "../errors.ts";
 import type { Run } from "../execution/run.ts";
 import type { KperfOverrides } from "../kperf/profile.ts";
@@ -11,13 +13,15 @@ import { kperfProfile } from "./kperf-profile.ts";
 import { kperfRunnerGroup } from "./kperf-runner-group.ts";
 import { kubevirtWorkload } from "./kubevirt-workload.ts";
 import { kubevirtWorkloadLegacy } from "./kubevirt-workload-legacy.ts";
+import { archivedDocument, archivedRequest, loadgenArchive, versionNotice } from "./loadgen-archive.ts";
 import { typescriptScenario } from "./typescript-scenario.ts";
 
 /**
- * Tried in this order. The YAML formats' marks do not overlap for any file of theirs; for a file that carries the
- * marks of two, the KubeVirt formats come first, as they always did.
+ * Tried in this order: an archive before a script (an archive may have any name). The YAML formats' marks do not
+ * overlap for any file of theirs; for a file that carries the marks of two, the KubeVirt formats come first, as they
+ * always did.
  */
-export const INPUT_FORMATS: readonly InputFormat[] = [typescriptScenario, kubevirtWorkloadLegacy, kubevirtWorkload, kperfProfile, kperfRunnerGroup] as InputFormat[];
+export const INPUT_FORMATS: readonly InputFormat[] = [loadgenArchive, typescriptScenario, kubevirtWorkloadLegacy, kubevirtWorkload, kperfProfile, kperfRunnerGroup] as InputFormat[];
 
 /** Every format `loadgen run` takes, with how it is recognised (the message for a file that is none of them). */
 export const KNOWN_FORMATS: readonly string[] = INPUT_FORMATS.map((f) => f.description);
@@ -26,11 +30,21 @@ export const KNOWN_FORMATS: readonly string[] = INPUT_FORMATS.map((f) => f.descr
 const YAML_NAME = /\.ya?ml$/i;
 
 /**
- * Reads `file` once: a YAML file is read and parsed; a script is not read here (the bundler reads it and its imports).
- * @throws {InvalidOptionsError} naming the file when it cannot be read or its YAML does not parse.
+ * Reads `file` once: a YAML file is read and parsed; an archive is read and checked; a script is not read here (the
+ * bundler reads it and its imports).
+ * @throws {InvalidOptionsError} naming the file when it cannot be read, its YAML does not parse, or it is a tar that is
+ * not a usable loadgen archive.
  */
 export function readInput(file: string): InputFile {
-  if (!YAML_NAME.test(file)) return { path: file, yaml: false, document: undefined };
+  if (!YAML_NAME.test(file)) {
+    try {
+      const archive = readArchiveFile(file);
+      return { path: file, yaml: false, document: undefined, ...(archive ? { archive } : {}) };
+    } catch (e) {
+      if (e instanceof ArchiveError) throw new InvalidOptionsError([e.message], file);
+      throw e;
+    }
+  }
   try {
     return { path: file, yaml: true, document: yaml.load(readFileSync(file, "utf8")) };
   } catch (e) {
@@ -74,8 +88,15 @@ function kperfFlagsSet(request: RunRequest): string[] {
  * Reads, detects, validates and prepares `file` as a run; nothing is measured until the run executes.
  * @throws {InvalidOptionsError} for a file of no known format, a file its format refuses, or flags that do not apply to it.
  */
-export async function prepareInput(file: string, request: RunRequest): Promise<Run> {
-  const input = readInput(file);
+export async function prepareInput(file: string, given: RunRequest): Promise<Run> {
+  let input = readInput(file);
+  let request = given;
+  if (input.archive?.meta.content === "document") {
+    const notice = versionNotice(input.archive, file);
+    if (notice) request.log(notice);
+    request = archivedRequest(input.archive, given);
+    input = archivedDocument(input.archive, file);
+  }
   const format = formatOf(input);
   const kind = format.description.split(":")[0];
   const problems = (format.takesKperfFlags ? [] : kperfFlagsSet(request)).map((f) => `${f}: applies to kperf load profiles and runner-group specs; this file is a ${kind}`);

@@ -4,19 +4,26 @@
 import path from "node:path";
 import type { ErrorLog } from "../execution/error-log.ts";
 import { executeRun } from "../execution/execute-run.ts";
-import { prepareRun, type PreparedRun } from "../execution/prepare-run.ts";
+import { displayPath } from "../bundle/display-path.ts";
+import { prepareRun, type PrebuiltScenario, type PreparedRun } from "../execution/prepare-run.ts";
 import { GroupExecution } from "../group/group-execution.ts";
 import { launchLocalWorkers } from "../group/local-workers.ts";
 import type { Run } from "../execution/run.ts";
 import type { InputFormat, RunRequest } from "./format.ts";
 
 /**
- * The run of the script at `script`; `input` is what the run shows as its source (the workload file for a generated
- * scenario; by default the script as given, relative to the working directory).
+ * The run of the script at `script` (or of `input.prebuilt`, an archive's bundle); `input` is what the run shows as its
+ * source (the workload file for a generated scenario; by default the script as given, relative to the working
+ * directory).
  */
-export async function prepareScenarioRun(script: string, request: RunRequest, input: { readonly format: string; readonly source?: string }): Promise<Run> {
+export async function prepareScenarioRun(
+  script: string,
+  request: RunRequest,
+  input: { readonly format: string; readonly source?: string; readonly prebuilt?: PrebuiltScenario; readonly title?: string },
+): Promise<Run> {
   const prepared = await prepareRun({
     scriptPath: script,
+    prebuilt: input.prebuilt,
     cli: request.cli,
     env: request.env,
     log: request.log,
@@ -40,7 +47,7 @@ export async function prepareScenarioRun(script: string, request: RunRequest, in
         });
   return {
     runId: prepared.runId,
-    title: `${source}, scenarios: ${names}${workers === undefined ? "" : `, on ${workers} worker process${workers === 1 ? "" : "es"}`}`,
+    title: `${input.title ?? source}, scenarios: ${names}${workers === undefined ? "" : `, on ${workers} worker process${workers === 1 ? "" : "es"}`}`,
     execute: (o) => executeRun(prepared, { ...o, input: { format: input.format, source }, execution }),
   };
 }
@@ -54,4 +61,5 @@ export const typescriptScenario: InputFormat<string> = {
   // The bundler reads and checks the script (and everything it imports) when the run is prepared.
   validate: (input) => input.path,
   prepare: (script, _input, request) => prepareScenarioRun(script, request, { format: "typescript-scenario" }),
+  archiveAs: (script) => ({ script, source: displayPath(script) }),
 };

@@ -34,6 +34,13 @@ export interface GroupOptions {
   readonly noun: string;
   /** After `abort`, how long a runner has to send its `done` before it is killed. */
   readonly stopTimeoutMs?: number;
+  /**
+   * How many runners may be lost (gone before their `done`) while the others go on (`rg run --tolerate-lost K`); the
+   * result is then partial and says which share is missing. Default 0: the first lost runner stops the run.
+   */
+  readonly tolerateLost?: number;
+  /** The per-runner table's headers for a runner's name and where it runs (default: the noun, and `where`). */
+  readonly columns?: { readonly name: string; readonly where: string };
 }
 
 type RunnerStateName = "starting" | "ready" | "running" | "done" | "stopped" | "failed" | "lost";
@@ -54,7 +61,6 @@ interface RunnerState {
   exitCode: number | null;
   /** Why it failed or was lost. */
   reason?: string;
-  where: string;
   /** True once its process (pod) is gone. */
   gone: boolean;
   /** How it ended (`exited with code 0`, `was killed by SIGKILL`), once gone. */
@@ -94,11 +100,12 @@ export class GroupExecution implements ScenarioExecution {
 
   async prepare(): Promise<ExecutionFailure | undefined> {
     this.#runners = this.#o.launch().map((link) => ({
-      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, cpuMs: 0, startedAtMs: 0, exitCode: null, where: link.where(), gone: false,
+      link, state: "starting", seq: 0, vus: 0, vusMax: 0, scenarios: [], iterations: 0, requests: 0, cpuMs: 0, startedAtMs: 0, exitCode: null, gone: false,
     }));
     for (const r of this.#runners) void this.#pump(r);
-    // The barrier: no runner starts until every one has initialised its VUs.
-    await this.#until(() => this.#failure !== undefined || this.#aborting || this.#runners.every((r) => r.state === "ready"));
+    // The barrier: no runner starts until every one has initialised its VUs. (A coordinator reattached to a group
+    // under way reads runners that are past it: running, or done already.)
+    await this.#until(() => this.#failure !== undefined || this.#aborting || this.#runners.every((r) => r.state !== "starting"));
     if (this.#failure === undefined && !this.#aborting) return undefined;
     this.#abortAll(this.#failure?.reason ?? "the run was stopped before it started");
     await this.#untilAllEnded();
@@ -109,6 +116,7 @@ export class GroupExecution implements ScenarioExecution {
     this.#startedAt = performance.now();
     this.#startedAtMs = Date.now();
     for (const r of this.#runners) {
+      if (r.state !== "ready") continue;
       r.state = "running";
       r.link.send({ v: 1, type: "start", ...(setupJson === undefined ? {} : { setupJson }) });
     }
@@ -143,18 +151,20 @@ export class GroupExecution implements ScenarioExecution {
 
   report(): ExecutionReport {
     const runners = this.#runners.map((r) => ({
-      name: r.link.name, segment: r.link.segment, where: r.where, state: r.state, startedAtMs: r.startedAtMs, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, cpuMs: r.cpuMs, ...(r.reason ? { reason: r.reason } : {}),
+      name: r.link.name, segment: r.link.segment, where: r.link.where(), state: r.state, startedAtMs: r.startedAtMs, exitCode: r.exitCode, ended: r.ended, iterations: r.iterations, requests: r.requests, cpuMs: r.cpuMs, ...(r.reason ? { reason: r.reason } : {}),
     }));
     const noun = this.#o.noun;
     const starts = this.#runners.map((r) => r.startedAtMs).filter((t) => t > 0);
     // How far apart the runners started their scenarios (by their clocks): what the ready barrier keeps small.
     const startSkewMs = starts.length === this.#runners.length && starts.length > 0 ? Math.max(...starts) - Math.min(...starts) : undefined;
+    const lost = this.#runners.filter((r) => r.state === "lost").map((r) => r.link.segment);
+    const missing = lost.length ? `; PARTIAL: the share of ${lost.length} lost ${lost.length === 1 ? noun.replace(/s$/, "") : noun} is missing (segments ${lost.join(", ")})` : "";
     return {
       key: noun,
-      data: { count: runners.length, startSkewMs, runners },
+      data: { count: runners.length, startSkewMs, runners, ...(lost.length ? { partial: true, missingSegments: lost } : {}) },
       tables: [{
-        title: `${noun}: ${runners.length}, one execution segment each${startSkewMs === undefined ? "" : `, started within ${startSkewMs} ms of each other`}; the metrics above are their merged data`,
-        columns: [noun.replace(/s$/, ""), "segment", "where", "state", "exit code", "iterations", "requests", "cpu"],
+        title: `${noun}: ${runners.length}, one execution segment each${startSkewMs === undefined ? "" : `, started within ${startSkewMs} ms of each other`}; the metrics above are their merged data${missing}`,
+        columns: [this.#o.columns?.name ?? noun.replace(/s$/, ""), "segment", this.#o.columns?.where ?? "where", "state", "exit code", "iterations", "requests", "cpu"],
         rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests, `${(r.cpuMs / 1000).toFixed(1)}s`]),
       }],
     };
@@ -181,9 +191,15 @@ export class GroupExecution implements ScenarioExecution {
       r.exitCode = event.exitCode;
       r.ended = event.reason;
       if (r.state === "done" || r.state === "stopped" || r.state === "failed") return;
-      const when = r.state === "running" ? "before it finished; the run is stopped (its share of the load is missing)" : "before it was ready";
+      const running = r.state === "running";
       r.state = "lost";
       r.reason = event.reason;
+      const lost = this.#runners.filter((x) => x.state === "lost").length;
+      if (lost <= (this.#o.tolerateLost ?? 0)) {
+        this.#o.log(`WARN  ${this.#describe(r)} ${event.reason} ${running ? "before it finished" : "before it was ready"}; tolerated (${lost} of ${this.#o.tolerateLost} lost): the group goes on without its share of the load (segment ${r.link.segment}); the result is partial`);
+        return;
+      }
+      const when = running ? "before it finished; the run is stopped (its share of the load is missing)" : "before it was ready";
       this.#fail(`${this.#describe(r)} ${event.reason} ${when}`, ExitCode.engineError);
       return;
     }
@@ -237,7 +253,7 @@ export class GroupExecution implements ScenarioExecution {
   }
 
   #describe(r: RunnerState): string {
-    return `${r.link.name} (segment ${r.link.segment}, ${r.where})`;
+    return `${r.link.name} (segment ${r.link.segment}, ${r.link.where()})`;
   }
 
   /** The first failure decides the run's end: every other runner is stopped. */

@@ -13,12 +13,16 @@ export interface LoadgenImage extends WrittenImage {
   reused: boolean;
 }
 
-/** Builds (or finds current in the cache) the OCI archive of loadgen's image. */
-export async function buildLoadgenImage(o: { node?: string } = {}): Promise<LoadgenImage> {
+/**
+ * Builds (or finds current in the cache) the OCI archive of loadgen's image, tagged `ref` (default: the local image
+ * of this version, loadgenImageRef()); each ref has its own cached archive.
+ */
+export async function buildLoadgenImage(o: { node?: string; ref?: string } = {}): Promise<LoadgenImage> {
   const entries = await loadgenImageEntries(o.node);
-  const ref = loadgenImageRef();
+  const ref = o.ref ?? loadgenImageRef();
   const fingerprint = entriesFingerprint(entries, LOADGEN_IMAGE_CONFIG, ref);
-  const archive = join(cacheDir(), "images", `loadgen-${packageVersion()}.tar`);
+  const tag = o.ref === undefined ? packageVersion() : ref.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  const archive = join(cacheDir(), "images", `loadgen-${tag}.tar`);
   const stamp = `${archive}.json`;
   if (existsSync(archive) && existsSync(stamp)) {
     const cached = JSON.parse(readFileSync(stamp, "utf8")) as WrittenImage & { fingerprint: string };

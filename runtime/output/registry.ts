@@ -9,6 +9,7 @@ import { createJsonOutput } from "./json-output.ts";
 import { createReportOutput } from "./report-output.ts";
 import { createHandleSummaryOutput } from "./summary/handle-summary-output.ts";
 import { createSummaryExportOutput } from "./summary/summary-export-output.ts";
+import { createSummaryLineOutput } from "./summary/summary-line-output.ts";
 import { createTextSummaryOutput } from "./summary/text-summary-output.ts";
 import type { Output, OutputStreams } from "./types.ts";
 
@@ -49,6 +50,8 @@ export interface OutputFlags {
   readonly color: boolean;
   readonly resultFormat?: string;
   readonly result?: string;
+  /** `--summary-line`: the summary JSON as stdout's last line (what `loadgen job` pods leave). */
+  readonly summaryLine?: boolean;
 }
 
 /**
@@ -68,6 +71,8 @@ export function createRunOutputs(flags: OutputFlags, streams: OutputStreams): Ou
   if (report !== undefined) outputs.push(createReportOutput(report, flags.result, streams));
   // A report on stdout replaces the text summary there; written to a file, it leaves the summary in place.
   if (flags.summary) outputs.push(createTextSummaryOutput(streams, { color: flags.color, unlessReport: report !== undefined && flags.result === undefined ? report : undefined }));
+  // Last on stdout: a reader takes the last marked line of the log.
+  if (flags.summaryLine) outputs.push(createSummaryLineOutput(streams));
   for (const spec of flags.out) {
     try {
       outputs.push(createOutput(spec));

@@ -1,5 +1,3 @@
-import { readFileSync, realpathSync } from "node:fs";
-import path from "node:path";
 import type { HostModule, HostValue, RunContext, VuContext } from "../host-module.ts";
 import { TagCache } from "../tag-cache.ts";
 
@@ -10,7 +8,6 @@ export const loadgenModule: HostModule = {
     const groupDuration = run.metrics.register("group_duration", "trend", "time");
     const tagCache = new TagCache();
     const files = new Map<string, string>();
-    const scriptRoot = realpathSync(run.scriptDir);
 
     return {
       sync: {
@@ -37,8 +34,7 @@ export const loadgenModule: HostModule = {
           const key = `${mode}:${file}`;
           let content = files.get(key);
           if (content === undefined) {
-            const resolved = resolveInside(scriptRoot, String(file));
-            content = readFileSync(resolved, mode === "b" ? "latin1" : "utf8");
+            content = run.scriptFiles.read(String(file)).toString(mode === "b" ? "latin1" : "utf8");
             files.set(key, content);
           }
           return content;
@@ -61,19 +57,3 @@ export const loadgenModule: HostModule = {
     };
   },
 };
-
-/** The real path of `file` under `root`; anything that resolves outside it (`..`, absolute paths, symlinks) is refused. */
-function resolveInside(root: string, file: string): string {
-  const candidate = path.resolve(root, file);
-  let real: string;
-  try {
-    real = realpathSync(candidate);
-  } catch {
-    throw new Error(`open(): no such file "${file}" in the script's folder`);
-  }
-  const rel = path.relative(root, real);
-  if (rel.startsWith("..") || path.isAbsolute(rel)) {
-    throw new Error(`open(): "${file}" is outside the script's folder; scenarios may only read files below it`);
-  }
-  return real;
-}
