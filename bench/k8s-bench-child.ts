@@ -6,6 +6,10 @@
 //                                           with RATE, open-loop at RATE/s with latency percentiles (the control)
 //   kperf   ORIGIN SECONDS CONNS [RATE]     loadgen's kperf-profile path: runSpec with client=CONNS, HTTP/1.1
 //   vu      ORIGIN SECONDS CONNS [RATE]     loadgen's VU-scenario path: k8s.list() from VUs (CONNS VUs, or RATE/s)
+//   vu-workers ORIGIN SECONDS CONNS WORKERS the VU-scenario path as `loadgen run --workers WORKERS` runs it: the CONNS
+//                                           VUs split over WORKERS `loadgen runner` processes (dist/ must be built);
+//                                           cpuUsPerRequest is then the workers' CPU from their start (as they
+//                                           report it) plus the coordinator's, over every request (warm-up included)
 //   slow    PORT                            an HTTP server that answers every request after 50 ms
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,12 +23,18 @@ import type { Metric } from "../runtime/metrics/metric.ts";
 import { runSpec } from "../runtime/kperf/runner.ts";
 import { prepareRun } from "../runtime/execution/prepare-run.ts";
 import { executeRun } from "../runtime/execution/execute-run.ts";
+import type { ErrorLog } from "../runtime/execution/error-log.ts";
+import type { PreparedRun } from "../runtime/execution/prepare-run.ts";
+import { GroupExecution } from "../runtime/group/group-execution.ts";
+import { launchLocalWorkers } from "../runtime/group/local-workers.ts";
 import type { ClusterAccess } from "../runtime/kube/cluster-access.ts";
 
 const [mode, target, secondsArg, connsArg, rateArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);
 const conns = Number(connsArg ?? 50);
-const rate = Number(rateArg ?? 0);
+const rate = mode === "vu-workers" ? 0 : Number(rateArg ?? 0);
+/** vu-workers: how many runner processes. */
+const workers = mode === "vu-workers" ? Number(rateArg ?? 2) : 0;
 /** Requests per iteration on the VU path (K8S_BENCH_PER_ITERATION), to separate the engine's per-iteration cost. */
 const perIteration = Number(process.env.K8S_BENCH_PER_ITERATION ?? 1);
 const PATH = "/api/v1/pods?resourceVersion=0";
@@ -212,7 +222,17 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
   // Log lines (iteration errors, setup failures) are kept for the report, not printed: the bench says what went wrong.
   const logged: string[] = [];
   const log = (line: string) => void (logged.length < 20 && logged.push(line));
-  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log, cluster: { kubeconfig } });
+  const prepared = await prepareRun({ scriptPath: script, cli: {}, env: {}, log, cluster: { kubeconfig }, group: workers > 0 ? "coordinator" : undefined });
+  // vu-workers: the scenarios run in `loadgen runner` processes, as `loadgen run --workers` runs them.
+  const execution = workers > 0
+    ? (run: PreparedRun, errors: ErrorLog) =>
+        new GroupExecution(run, errors, {
+          noun: "workers",
+          log,
+          launch: () => launchLocalWorkers({ script, count: workers, runId: run.runId, cli: {}, env: {}, cluster: { kubeconfig } }),
+        })
+    : undefined;
+  const own0 = process.cpuUsage();
   // CPU is counted from the measured scenario's start: the engine's first sample tagged with it marks it.
   const requestsMetric = prepared.metrics.get("k8s_requests")!;
   let cpu0: NodeJS.CpuUsage | undefined;
@@ -225,8 +245,11 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     }
     add(metric, tags, value);
   };
-  const result = await executeRun(prepared, { noThresholds: true, outputs: [], log });
-  const cpu = process.cpuUsage(cpu0);
+  const result = await executeRun(prepared, { noThresholds: true, outputs: [], log, execution });
+  // With workers the samples arrive merged (never through engine.add): the CPU is what the workers report using from
+  // their start, plus the coordinator's, and it is spread over every request they sent, warm-up included.
+  const workerCpuUs = workers > 0 ? ((result.summary.extensions?.workers?.data as { runners: Array<{ cpuMs: number }> } | undefined)?.runners ?? []).reduce((n, r) => n + r.cpuMs * 1000, 0) : 0;
+  const cpu = workers > 0 ? { user: process.cpuUsage(own0).user + workerCpuUs, system: process.cpuUsage(own0).system } : process.cpuUsage(cpu0);
   rmSync(dir, { recursive: true, force: true });
   const wall = seconds * 1000;
   const only = { scenario: "list" };
@@ -249,7 +272,9 @@ export default async function () { ${perIteration === 1 ? 'await k8s.list("pods"
     exitCode: result.exitCode,
     ...(notes.length ? { notes } : {}),
   };
+  const cpuRequests = workers > 0 ? (prepared.engine.view(requestsMetric)?.aggregate("count", wall) ?? 0) : count("k8s_requests");
   report(count("k8s_requests"), wall, cpu, seen, {
+    ...(workers > 0 ? { cpuUsPerRequest: +((cpu.user + cpu.system) / Math.max(1, cpuRequests)).toFixed(1) } : {}),
     p50ms: +(duration?.aggregate("med", wall) ?? NaN).toFixed(2),
     p99ms: +(duration?.aggregate("p", wall, 99) ?? NaN).toFixed(2),
   });
@@ -296,6 +321,7 @@ switch (mode) {
     await kperfPath(target!);
     break;
   case "vu":
+  case "vu-workers":
     await vuPath(target!);
     break;
   case "slow":

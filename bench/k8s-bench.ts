@@ -3,6 +3,11 @@
 //    for wrk, a bare undici loop, loadgen's kperf-profile path and loadgen's VU-scenario path, each with 50
 //    connections and one core's worth of client (one process, one event loop; wrk with one thread; nginx with one
 //    worker). Targets: kperf path ≥ 85% and VU path ≥ 60% of the bare undici loop.
+//  - the VU path again as `loadgen run --workers 2` runs it (the same 50 VUs over two runner processes, merged),
+//    beside the one-process VU path in each round. Target: ≥ 1.8× one process on 2 cores. On a machine this small
+//    the clients, nginx and the coordinator share the two cores, so the figure says how much of a second core the
+//    split gets, not how far it scales. `--workers 1` beside them is the control: one runner process doing the whole
+//    test, so its share of the one-process figure is what the runner path itself costs.
 //  - p50/p99 measured against a server that answers after a fixed 50 ms, at 2,000 requests/s: target within 2 ms.
 // Each client runs in its own child process (bench/k8s-bench-child.ts). nginx and the 50 ms server are started here
 // on free ports and stopped at the end; nothing outside 127.0.0.1 is touched.
@@ -16,6 +21,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
+import { cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { finish, firstInvalid, invalid, Invalid, printRow, tail, type Value } from "./figures.ts";
@@ -277,7 +283,7 @@ export async function benchK8s(): Promise<Record<string, Value>> {
         // The machine's noise moves single runs by ±10%: run the three clients in turn, ROUNDS times, and report
         // medians, each share from the runs of one round (side by side in time). A path whose run is invalid is not
         // run again: its figures are invalid whatever the later rounds give.
-        const rounds: { bare: Run; kperf: Run; vu: Run }[] = [];
+        const rounds: { bare: Run; kperf: Run; vu: Run; vu1: Run; vu2: Run }[] = [];
         const args = [origin, String(SECONDS), String(CONNS)];
         for (let r = 0; r < ROUNDS; r++) {
           const prev = rounds[r - 1];
@@ -288,6 +294,8 @@ export async function benchK8s(): Promise<Record<string, Value>> {
             bare: run("bare undici loop", "undici", prev?.bare),
             kperf: run("kperf-profile path", "kperf", prev?.kperf),
             vu: run("VU-scenario path", "vu", prev?.vu),
+            vu1: prev?.vu1 instanceof Invalid ? prev.vu1 : child(`VU-scenario path on --workers 1, ${round}`, ["vu-workers", origin, String(SECONDS), String(CONNS), "1"]),
+            vu2: prev?.vu2 instanceof Invalid ? prev.vu2 : child(`VU-scenario path on --workers 2, ${round}`, ["vu-workers", origin, String(SECONDS), String(CONNS), "2"]),
           });
         }
         type R = (typeof rounds)[number];
@@ -302,6 +310,11 @@ export async function benchK8s(): Promise<Record<string, Value>> {
         out["VU-scenario path: CPU µs/request (median)"] = medianOf(rounds, (r: R) => of(r.vu, (f) => f.cpuUsPerRequest));
         out["VU-scenario path: share of bare undici, median (target ≥ 0.60)"] = medianOf(rounds, (r: R) => share(r.vu, r.bare), 3);
         out["VU-scenario path: share of bare undici, each round"] = eachOf(rounds, (r: R) => share(r.vu, r.bare), share3);
+        out["VU path, --workers 1 / one process, median (control: the runner path's own cost, ≈ 1)"] = medianOf(rounds, (r: R) => share(r.vu1, r.vu), 3);
+        out["VU path, --workers 2: requests/s (median)"] = medianOf(rounds, (r: R) => of(r.vu2, (f) => f.rps));
+        out["VU path, --workers 2: CPU µs/request, workers + coordinator, warm-up included (median)"] = medianOf(rounds, (r: R) => of(r.vu2, (f) => f.cpuUsPerRequest));
+        out[`VU path, --workers 2 / one process, median (target ≥ 1.8 on 2 cores; ${cpus().length} here)`] = medianOf(rounds, (r: R) => share(r.vu2, r.vu), 3);
+        out["VU path, --workers 2 / one process, each round"] = eachOf(rounds, (r: R) => share(r.vu2, r.vu), share3);
         const bare = out["bare undici loop: requests/s (median)"];
         const wrkFigure = out["wrk: requests/s"];
         if (typeof wrkFigure === "number" || wrkFigure instanceof Invalid) {

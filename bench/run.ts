@@ -4,7 +4,7 @@
 // measured nothing) is printed as INVALID with why, and the bench exits 1 at the end (bench/figures.ts).
 //
 // Parts: `npm run bench` runs them all; `npm run bench -- startup k8s` (or `node --import tsx bench/run.ts startup`)
-// only those named. `node` needs the local cluster with its real node (started, and built the first time, if stopped).
+// only those named. `http` needs nginx and wrk (and Go for its k6 stand-in). `node` needs the local cluster with its real node (started, and built the first time, if stopped).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
@@ -83,6 +83,15 @@ const parts: Record<string, () => Promise<void>> = {
     const { benchK8s } = (await import("./k8s-bench.ts" as string)) as { benchK8s: () => Promise<Record<string, Value>> };
     console.log("\nloadgen/k8s: list requests against a local static endpoint");
     for (const [name, value] of Object.entries(await benchK8s())) row(name, value, "");
+  },
+
+  async http() {
+    const { benchHttp } = await import("./http-bench.ts");
+    console.log(
+      "\nloadgen/http: GET of a 128-byte static body from nginx (one worker), keep-alive, 50 connections, one core's worth of client;" +
+        "\nbombardier (Go net/http) stands in for k6, whose AGPL licence the project does not take (bench/http-bench.ts)",
+    );
+    for (const r of await benchHttp()) printRow(r);
   },
 
   // Needs the local cluster with its real node: started (built the first time) when it is not running.

@@ -84,7 +84,7 @@ export type MetricKind = "counter" | "gauge" | "rate" | "trend";
 
 /** What `execution.info(section, name)` answers, by section and field (`tags` and `options` as JSON text). */
 export interface ExecutionFields {
-  vu: { idInTest: number; iterationInScenario: number; iterationInInstance: number; tags: JsonText<Record<string, string>> };
+  vu: { idInTest: number; idInInstance: number; iterationInScenario: number; iterationInInstance: number; tags: JsonText<Record<string, string>> };
   scenario: { name: string; executor: string; startTime: number; progress: number; iterationInTest: number };
   instance: { vusActive: number; vusInitialized: number; iterationsCompleted: number; currentTestRunDuration: number };
   test: { options: JsonText<Record<string, unknown>> };

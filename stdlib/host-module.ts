@@ -18,8 +18,13 @@ export type LifecyclePhase = "init" | "setup" | "iteration" | "teardown" | "summ
 
 /** The calling VU, as a host function sees it. Valid only during the call (and the promise it returns). */
 export interface VuContext {
-  /** 1-based VU number in the test; 0 for the VU that runs setup, teardown and handleSummary. */
+  /**
+   * 1-based VU number in the whole test (unique across the instances of an execution-segment sequence, so names built
+   * from it do not clash); 0 for the VU that runs setup, teardown and handleSummary.
+   */
   readonly id: number;
+  /** 1-based VU number in this instance (equal to `id` unless the run is one segment of a test). */
+  readonly idInInstance: number;
   /** The scenario the VU is running, undefined outside scenarios. */
   readonly scenario: string | undefined;
   /** 0-based iteration of this VU in its current scenario. */
@@ -48,6 +53,13 @@ export type AsyncHostFunction = (vu: VuContext, ...args: HostValue[]) => Promise
 export interface RunContext {
   /** Unique id of this run; objects a run creates carry it as a label. */
   readonly runId: string;
+  /**
+   * The run's part in a runner group (`loadgen run --workers`): every runner runs one execution segment under the same
+   * run id, and the coordinator runs setup, teardown and the summary. Run-wide clean-up at the end (deleting what the
+   * run labelled) is the coordinator's: a runner that cleaned up as it finished would delete what the others still use.
+   * Undefined for a run of its own.
+   */
+  readonly group: "coordinator" | "runner" | undefined;
   readonly metrics: MetricRegistry;
   readonly tags: TagRegistry;
   readonly engine: MetricsEngine;

@@ -3,6 +3,7 @@
  * naming the flag and quoting the value.
  */
 import { InvalidArgumentError } from "commander";
+import { availableParallelism } from "node:os";
 import { parseDuration } from "../metrics/duration.ts";
 
 function number(flag: string, value: string, ok: (n: number) => boolean, what: string): number {
@@ -14,6 +15,12 @@ function number(flag: string, value: string, ok: (n: number) => boolean, what: s
 /** `-u 50`, `--nodes 100`: a whole number ≥ 1. */
 export function positiveInt(flag: string): (value: string) => number {
   return (value) => number(flag, value, (n) => Number.isInteger(n) && n >= 1, "a positive integer");
+}
+
+/** `--workers 4` or `--workers auto` (one per core this process may use). */
+export function countOrAuto(flag: string): (value: string) => number {
+  const int = positiveInt(flag);
+  return (value) => (value.trim() === "auto" ? availableParallelism() : int(value));
 }
 
 /** `--total 0`: a whole number ≥ 0. */

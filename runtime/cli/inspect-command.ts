@@ -36,7 +36,7 @@ export function inspectCommand(): Command {
         const run = await prepareRun({
           scriptPath: archive?.meta.input.source ?? script,
           prebuilt: archive && prebuiltScenario(archive, script),
-          cli,
+          cli: { ...cli, executionSegment: flags.executionSegment, executionSegmentSequence: flags.executionSegmentSequence },
           env: request?.env ?? flags.env,
           thresholds: request?.thresholds,
           log,
@@ -50,7 +50,7 @@ export function inspectCommand(): Command {
           setupTimeoutMs: o.setupTimeoutMs,
           teardownTimeoutMs: o.teardownTimeoutMs,
           limits: o.limits,
-          plannedVus: plannedVus(o.scenarios),
+          plannedVus: plannedVus(o.scenarios, o.segment),
           options: o.raw,
           ...(about ? { archive: { ...about, thresholds: archive!.meta.thresholds } } : {}),
         };

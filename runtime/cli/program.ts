@@ -11,9 +11,11 @@ const COMMANDS: ReadonlyArray<{ name: string; args?: string; summary: string; lo
   { name: "cluster", summary: "a real local control plane on 127.0.0.1 (up, status, down, build)", load: async () => (await import("./cluster-command.ts")).clusterCommand() },
   { name: "image", summary: "loadgen's own container image: build it, import it into the local cluster's real node", load: async () => (await import("./image-command.ts")).imageCommand() },
   { name: "nodepool", summary: "pools of fake nodes that kwok keeps Ready (add, list, delete)", load: async () => (await import("./nodepool-command.ts")).nodepoolCommand() },
+  { name: "rg", summary: "runner groups: one test split across N runner pods, merged and judged here (run, status, result, delete)", load: async () => (await import("./rg-command.ts")).rgCommand() },
   { name: "job", args: "<scenario>", summary: "run a scenario as a Kubernetes Job (or CronJob) from its archive; job result, job delete", load: async () => (await import("./job-command.ts")).jobCommand() },
   { name: "wait-for", args: "<url>", summary: "wait until a URL answers 2xx (the init container of `loadgen job --wait-for`)", load: async () => (await import("./wait-for-command.ts")).waitForCommand() },
   { name: "cleanup", summary: "delete the Kubernetes objects loadgen runs created and wait until they are gone", load: async () => (await import("./cleanup-command.ts")).cleanupCommand() },
+  { name: "runner", args: "<script>", summary: "one runner of a runner group (started by `loadgen run --workers`; not for use by hand)", load: async () => (await import("./runner-command.ts")).runnerCommand() },
 ];
 
 /**

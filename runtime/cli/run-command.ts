@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { InvalidOptionsError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { RunResult } from "../execution/execute-run.ts";
 import type { Run } from "../execution/run.ts";
@@ -68,6 +69,10 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
 
   let outputs: Output[];
   try {
+    if (flags.workers !== undefined && flags.out.length > 0) {
+      // The workers send the coordinator merged metric snapshots, never their samples, so there are none to stream.
+      throw new InvalidOptionsError([`--out: a run with --workers has no samples to stream (its workers send metric snapshots, not samples); use --summary-export or handleSummary, or run without --workers`]);
+    }
     outputs = createRunOutputs({ ...flags, color: flags.color && !!process.stdout.isTTY }, streams);
   } catch (e) {
     return reportError(e);
@@ -76,7 +81,7 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
   let result: RunResult;
   try {
     const run: Run = await prepareInput(file, {
-      cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations },
+      cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations, executionSegment: flags.executionSegment, executionSegmentSequence: flags.executionSegmentSequence },
       env,
       cluster: { kubeconfig: flags.kubeconfig, context: flags.context },
       network: { blockHostnames: flags.blockHostnames, blacklistIPs: flags.blacklistIp },
@@ -84,6 +89,7 @@ async function runAction(file: string, flags: RunFlags): Promise<number> {
       delete: flags.delete,
       kperf: kperfRequest(flags),
       runId: flags.runId ?? newRunId(),
+      workers: flags.workers,
       log,
     });
     if (!flags.quiet) stderr(`loadgen: run ${run.runId}: ${run.title}`);

@@ -1,6 +1,6 @@
 /** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
-import { collect, commaList, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, runIdFlag, thresholdPair } from "./flag-parsers.ts";
+import { collect, commaList, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, runIdFlag, thresholdPair } from "./flag-parsers.ts";
 import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 
 /** k6's execution overrides and `-e`: `run` and `inspect`. */
@@ -9,6 +9,8 @@ export const EXECUTION_FLAGS = {
   duration: textFlag("-d, --duration <duration>", "test duration, e.g. 30s (replaces the script's execution options; for a kperf profile, kperf's --duration: seconds)"),
   iterations: parsedFlag("-i, --iterations <n>", "total iterations, shared by the VUs (replaces the script's execution options)", positiveInt("--iterations")),
   env: repeatableFlag<Readonly<Record<string, string>>>("-e, --env <KEY=VALUE>", "a variable for __ENV (repeatable)", envPair, {}),
+  executionSegment: textFlag("--execution-segment <segment>", "run only this share of the test, k6's form: 1/4:2/4 (the second quarter), 0.25:0.5, 25%:50%, or 1/4 for 0:1/4"),
+  executionSegmentSequence: textFlag("--execution-segment-sequence <points>", "every segment the test is split into, e.g. 0,1/4,2/4,3/4,1, so each instance's share is exact"),
 };
 
 const KPERF = "kperf load profiles and runner-group specs (FILE.yaml), as kperf runner run's flags:";
@@ -41,6 +43,7 @@ export const RUN_FLAGS = {
   includeSystemEnvVars: switchFlag("--include-system-env-vars", "also pass this process's environment to __ENV (off by default: shared scenarios must not read your credentials)"),
   ...OUTPUT_FLAGS,
   quiet: switchFlag("-q, --quiet", "no progress display"),
+  workers: parsedFlag("--workers <n|auto>", "split the run over N local worker processes, one execution segment each (auto: one per core); thresholds and the summary are on their merged metrics", countOrAuto("--workers")),
   runId: parsedFlag("--run-id <id>", "the run's id, which every object it creates is labelled with (default: a new one; `loadgen job` gives its Job's)", runIdFlag),
   thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
   threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold for any input format, added to the script's own, e.g. 'k8s_request_duration=p(95)<500' (repeatable)", thresholdPair, {}),

@@ -1,5 +1,7 @@
 import { InvalidOptionsError } from "../errors.ts";
 import type { VuLimits } from "../vu/vu.ts";
+import type { ExecutionTuple } from "../segment/execution-tuple.ts";
+import { resolveSegment } from "../segment/segment-options.ts";
 import { FieldReader, parseScenario, type ScenarioConfig } from "./scenario-config.ts";
 
 /** Flags that override the script's execution options, as k6's -u/-d/-i do. */
@@ -7,6 +9,10 @@ export interface CliOverrides {
   readonly vus?: number;
   readonly duration?: string;
   readonly iterations?: number;
+  /** `--execution-segment` (k6's form, e.g. `1/4:2/4`): replaces `options.executionSegment`. */
+  readonly executionSegment?: string;
+  /** `--execution-segment-sequence` (e.g. `0,1/4,2/4,3/4,1`): replaces `options.executionSegmentSequence`. */
+  readonly executionSegmentSequence?: string;
 }
 
 /** A scenario's options after shortcuts, overrides, defaults and validation. */
@@ -20,6 +26,8 @@ export interface ResolvedOptions {
   readonly teardownTimeoutMs: number;
   readonly summaryTrendStats: readonly string[] | undefined;
   readonly limits: VuLimits;
+  /** This instance's segment of the test (the whole test unless an execution segment is set). */
+  readonly segment: ExecutionTuple;
   /** The script's options with overrides applied, for `test.options` and module sections such as `options.k8s`. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -38,6 +46,8 @@ const CORE_KEYS = new Set([
   "summaryTrendStats",
   "blockingTimeout",
   "vuMemoryLimitMiB",
+  "executionSegment",
+  "executionSegmentSequence",
 ]);
 
 /**
@@ -74,6 +84,9 @@ export function resolveOptions(
     }
     if (cli.iterations !== undefined) o.iterations = cli.iterations;
   }
+  // The flags win over the script's keys, and test.options says which segment this instance runs.
+  if (cli.executionSegment !== undefined) o.executionSegment = cli.executionSegment;
+  if (cli.executionSegmentSequence !== undefined) o.executionSegmentSequence = cli.executionSegmentSequence;
 
   const top = new FieldReader("", o, problems);
   const scenarios = resolveScenarios(o, problems);
@@ -99,6 +112,7 @@ export function resolveOptions(
       memoryLimitBytes: top.integer("vuMemoryLimitMiB", 64, 1) * 1024 * 1024,
       maxStackBytes: 320 * 1024,
     },
+    segment: resolveSegment(cli, o, problems),
     raw: o,
   };
   if (problems.length) throw new InvalidOptionsError(problems, source);

@@ -15,17 +15,27 @@ export class ErrorLog {
   }
 
   report(error: GuestError, where: string): void {
+    const entry = this.#entry(error);
+    entry.count++;
+    if (entry.count <= SHOWN_PER_ERROR) {
+      this.#print(`ERROR ${where}: ${formatGuestError(error)}`);
+      if (entry.count === SHOWN_PER_ERROR) this.#print(`      (this error is now only counted; see the summary)`);
+    }
+  }
+
+  /** Counts errors another log counted (a runner of a group, which printed them itself). */
+  add(counted: { readonly name: string; readonly message: string; readonly location: string | undefined; readonly count: number }): void {
+    this.#entry({ name: counted.name, message: counted.message, location: counted.location, stack: "", kind: "exception" }).count += counted.count;
+  }
+
+  #entry(error: GuestError): { error: GuestError; count: number } {
     const key = `${error.name}: ${error.message} @${error.location ?? ""}`;
     let entry = this.#counts.get(key);
     if (!entry) {
       entry = { error, count: 0 };
       this.#counts.set(key, entry);
     }
-    entry.count++;
-    if (entry.count <= SHOWN_PER_ERROR) {
-      this.#print(`ERROR ${where}: ${formatGuestError(error)}`);
-      if (entry.count === SHOWN_PER_ERROR) this.#print(`      (this error is now only counted; see the summary)`);
-    }
+    return entry;
   }
 
   /** Every distinct error with its count, most frequent first. */

@@ -1,7 +1,4 @@
-import { performance } from "node:perf_hooks";
-import type { ScenarioConfig } from "../config/scenario-config.ts";
 import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
-import { executorFor } from "../executor/mod.ts";
 import type { ThresholdResults } from "../metrics/thresholds.ts";
 import { finishOutputs, startOutputs } from "../output/end-of-test.ts";
 import { buildSummary, type Summary } from "../output/summary/build-summary.ts";
@@ -9,9 +6,12 @@ import type { Output } from "../output/types.ts";
 import { formatGuestError } from "../vu/guest-error.ts";
 import type { CallOutcome, VirtualUser } from "../vu/vu.ts";
 import { ErrorLog } from "./error-log.ts";
+import { LocalExecution } from "./local-execution.ts";
 import type { PreparedRun } from "./prepare-run.ts";
-import { ScenarioRun } from "./scenario-run.ts";
-import { VuPool } from "./vu-pool.ts";
+import type { ScenarioExecution, ScenarioProgress } from "./scenario-execution.ts";
+
+export { plannedVus } from "./local-execution.ts";
+export type { ScenarioProgress } from "./scenario-execution.ts";
 
 /** How often thresholds are judged, gauges sampled, outputs flushed and progress reported during the run. */
 const TICK_MS = 500;
@@ -27,19 +27,17 @@ export interface ExecuteOptions {
   readonly onProgress?: (progress: readonly ScenarioProgress[], elapsedMs: number) => void;
   /** What the outputs' run metadata says was run; by default a script and its entry path. */
   readonly input?: { readonly format: string; readonly source: string };
-}
-
-/** A scenario's live state, for progress displays. */
-export interface ScenarioProgress {
-  readonly name: string;
-  readonly executor: string;
-  readonly state: "waiting" | "running" | "done";
-  readonly vus: number;
-  readonly completed: number;
-  readonly interrupted: number;
-  readonly dropped: number;
-  /** 0..1 */
-  readonly progress: number;
+  /**
+   * Where the scenarios execute: by default in this process (LocalExecution); `loadgen run --workers` passes a group
+   * of runner processes (runtime/group). `errors` is the run's iteration error log.
+   */
+  readonly execution?: (run: PreparedRun, errors: ErrorLog) => ScenarioExecution;
+  /**
+   * A coordinator reattached to a runner group that is already under way (`loadgen rg result --wait`): setup() ran
+   * in the first coordinator, so its data is given and setup is not called again; teardown runs only if the first
+   * coordinator did not get to it (`teardown: true`).
+   */
+  readonly reattached?: { readonly setupJson: string | undefined; readonly teardown: boolean };
 }
 
 /** How a run ended. */
@@ -63,7 +61,7 @@ export interface RunResult {
  * interrupted run still produces its summary.
  */
 export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<RunResult> {
-  const { engine, builtins, options } = run;
+  const { engine, options } = run;
   const errors = new ErrorLog(o.log);
   let abortReason: string | undefined;
   let exitCode: ExitCodeValue = ExitCode.ok;
@@ -83,45 +81,29 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   for (const name of unknown) o.log(`WARN  thresholds: no one emits a metric named "${name}"; its thresholds will see no data`);
 
   let setupJson: string | undefined;
-  const pool = new VuPool(async (id) => {
-    const vu = await run.createVu(id);
-    vu.setData(setupJson);
-    return vu;
-  });
-  const scenarioRuns: ScenarioRun[] = [];
-  const states = new Map<ScenarioRun, ScenarioProgress["state"]>();
-  let runStartedAt = performance.now();
-  let scenariosStartedAt: number | undefined;
-  const elapsed = () => performance.now() - runStartedAt;
-  run.wiring.execution = {
-    scenario: (name) => {
-      const sr = scenarioRuns.find((s) => s.config.name === name);
-      return sr && { executor: sr.config.executor, startTimeMs: sr.config.startTimeMs, progress: () => sr.progress() };
-    },
-    vusActive: () => pool.active,
-    vusInitialized: () => pool.initialized,
-    iterationsCompleted: () => scenarioRuns.reduce((n, s) => n + s.completed, 0),
-    elapsedMs: elapsed,
-    startedAtMs: () => scenariosStartedAt,
-  };
+  const execution = o.execution?.(run, errors) ?? new LocalExecution(run, errors);
+  run.wiring.execution = execution.view;
+  const elapsed = () => execution.view.elapsedMs();
 
   let thresholds = run.thresholds.evaluate(engine, 0);
   const tick = () => {
-    engine.add(builtins.vus, run.tags.empty, pool.active);
-    engine.add(builtins.vusMax, run.tags.empty, pool.peak);
+    execution.tick();
     if (run.wiring.abortRequested !== undefined) abort(run.wiring.abortRequested, ExitCode.scriptAborted);
     if (!o.noThresholds && run.thresholds.definitions.length) {
       thresholds = run.thresholds.evaluate(engine, elapsed());
       if (thresholds.abort) abort(thresholds.abortReason ?? "a threshold with abortOnFail failed", ExitCode.thresholdsFailed);
     }
     engine.flush();
-    o.onProgress?.(progressOf(scenarioRuns, states), elapsed());
+    o.onProgress?.(execution.progress(), elapsed());
   };
 
   try {
-    // Initialise every VU the plan needs before setup, as k6 does: no VU is compiled mid-measurement.
-    await pool.ensure(plannedVus(options.scenarios));
-    if (run.exported.has("setup")) {
+    const notReady = await execution.prepare();
+    if (notReady !== undefined) {
+      return await finish(notReady.exitCode, notReady.reason);
+    }
+    if (o.reattached !== undefined) setupJson = o.reattached.setupJson;
+    else if (run.exported.has("setup")) {
       const outcome = await callWithTimeout(run.initVu, "setup", undefined, options.setupTimeoutMs, "setup");
       if (!outcome.ok) {
         o.log(`ERROR setup() failed: ${formatGuestError(outcome.error)}`);
@@ -133,47 +115,20 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
       setupJson = outcome.json;
       run.initVu.setData(undefined);
     }
-    // VUs initialised before setup get its data now; later ones get it from the pool's factory.
-    if (setupJson !== undefined) {
-      const idle: VirtualUser[] = [];
-      for (let vu = pool.tryTake(); vu; vu = pool.tryTake()) idle.push(vu);
-      for (const vu of idle) {
-        vu.setData(setupJson);
-        pool.give(vu);
-      }
-    }
 
-    runStartedAt = performance.now();
-    scenariosStartedAt = Date.now();
     const ticker = setInterval(tick, TICK_MS);
+    let failure;
     try {
-      await Promise.all(
-        options.scenarios.map(async (config) => {
-          const scenarioTags = run.tags.empty.withAll(options.tags).withAll(config.tags).with("scenario", config.name);
-          const sr = new ScenarioRun(config, {
-            pool,
-            engine,
-            builtins,
-            tags: scenarioTags,
-            errors,
-            runSignal: run.controller.signal,
-          });
-          scenarioRuns.push(sr);
-          states.set(sr, "waiting");
-          if (config.startTimeMs > 0) await sr.wait(config.startTimeMs);
-          if (run.controller.signal.aborted) return void states.set(sr, "done");
-          states.set(sr, "running");
-          sr.start();
-          await executorFor(config).run(config, sr);
-          states.set(sr, "done");
-        }),
-      );
+      failure = await execution.run(setupJson);
     } finally {
       clearInterval(ticker);
     }
     tick();
+    // The reason is the run's abort reason: the summary and the CLI say it.
+    if (failure !== undefined) abort(failure.reason, failure.exitCode);
   } catch (e) {
     engine.flush();
+    await execution.close();
     throw e;
   }
 
@@ -185,19 +140,23 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
       abortReason = failureReason;
     }
     const runMs = elapsed();
-    if (run.exported.has("teardown") && failure === undefined) {
+    await execution.close();
+    if (run.exported.has("teardown") && failure === undefined && (o.reattached?.teardown ?? true)) {
       const outcome = await callWithTimeout(run.initVu, "teardown", setupJson, options.teardownTimeoutMs, "teardown");
       if (!outcome.ok) {
         o.log(`ERROR teardown() failed: ${formatGuestError(outcome.error)}`);
         if (exitCode === ExitCode.ok) exitCode = outcome.error.kind === "interrupted" ? ExitCode.teardownTimeout : ExitCode.scriptError;
       }
     }
-    engine.add(builtins.vus, run.tags.empty, 0);
+    engine.add(run.builtins.vus, run.tags.empty, 0);
     engine.flush();
     thresholds = run.thresholds.evaluate(engine, runMs, { final: true });
     if (thresholds.failed && !o.noThresholds && exitCode === ExitCode.ok) exitCode = ExitCode.thresholdsFailed;
+    const extensions = await moduleReports(run, o.log);
+    const executionReport = execution.report();
+    if (executionReport !== undefined) extensions[executionReport.key] = { data: executionReport.data, tables: executionReport.tables };
     const summary = buildSummary({
-      extensions: await moduleReports(run, o.log),
+      extensions,
       engine,
       metrics: run.metrics,
       thresholds: o.noThresholds ? undefined : thresholds,
@@ -218,37 +177,6 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     await Promise.all(run.moduleInstances.map((m) => m.close?.()));
     return { exitCode, summary, thresholds, handleSummary, abortReason, errors: report.errors, reports: report.reports };
   }
-}
-
-/** The most VUs the scenarios can hold at once, given their start times and longest durations. */
-export function plannedVus(scenarios: readonly ScenarioConfig[]): number {
-  const events: Array<[number, number]> = [];
-  for (const s of scenarios) {
-    const ex = executorFor(s);
-    events.push([s.startTimeMs, ex.plannedVus(s)], [s.startTimeMs + ex.maxDurationMs(s), -ex.plannedVus(s)]);
-  }
-  // Ends sort before starts at the same instant: a scenario starting as another ends can reuse its VUs.
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let max = 0;
-  for (const [, delta] of events) {
-    now += delta;
-    max = Math.max(max, now);
-  }
-  return max;
-}
-
-function progressOf(runs: readonly ScenarioRun[], states: ReadonlyMap<ScenarioRun, ScenarioProgress["state"]>): ScenarioProgress[] {
-  return runs.map((r) => ({
-    name: r.config.name,
-    executor: r.config.executor,
-    state: states.get(r) ?? "waiting",
-    vus: r.vus,
-    completed: r.completed,
-    interrupted: r.interrupted,
-    dropped: r.dropped,
-    progress: Math.max(0, Math.min(1, r.progress())),
-  }));
 }
 
 /** Calls setup/teardown/handleSummary on the init VU; past the timeout the call is interrupted. */

@@ -59,6 +59,8 @@ export interface PrepareOptions {
   readonly clusterAccess?: () => Promise<ClusterAccess>;
   /** False for `loadgen inspect`: nothing but the init code runs, so no cluster is resolved up front. */
   readonly connectCluster?: boolean;
+  /** The run's part in a runner group (`loadgen run --workers`), if it is one; see RunContext.group. */
+  readonly group?: "coordinator" | "runner";
 }
 
 /** A scenario bundled, its modules opened and its init code run once: ready to plan and execute, or to inspect. */
@@ -77,8 +79,8 @@ export interface PreparedRun {
   readonly initVu: VirtualUser;
   /** Functions the script exports. */
   readonly exported: ReadonlySet<string>;
-  /** Creates scenario VU number `id` (1-based). */
-  createVu(id: number): Promise<VirtualUser>;
+  /** Creates scenario VU number `id` in the whole test (1-based), number `idInInstance` in this instance (default: `id`). */
+  createVu(id: number, idInInstance?: number): Promise<VirtualUser>;
   /** Mutable wiring the executing run fills in: the execution view and the abort request. */
   readonly wiring: RunWiring;
   readonly moduleInstances: readonly HostModuleInstance[];
@@ -131,6 +133,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
 
   const context: RunContext = {
     runId,
+    group: p.group,
     metrics,
     tags,
     engine,
@@ -179,8 +182,8 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     limits: { blockingTimeoutMs: 10_000, memoryLimitBytes: 256 * 1024 * 1024, maxStackBytes: 320 * 1024 },
   };
   const wasm = new WasmPool();
-  const createVu = async (id: number): Promise<VirtualUser> => {
-    const created = await VirtualUser.create(id, await wasm.moduleForNextVu(), blueprint, tags.empty);
+  const createVu = async (id: number, idInInstance: number = id): Promise<VirtualUser> => {
+    const created = await VirtualUser.create(id, await wasm.moduleForNextVu(), blueprint, tags.empty, idInInstance);
     if ("error" in created) {
       throw new ScriptError(`${id === 0 ? "" : `VU ${id}: `}the init code failed: ${formatGuestError(created.error)}`);
     }

@@ -3,6 +3,8 @@ import type { ScenarioConfig } from "../config/scenario-config.ts";
 import type { BuiltinMetrics } from "../metrics/builtin.ts";
 import type { MetricsEngine } from "../metrics/engine.ts";
 import type { TagSet } from "../metrics/tags.ts";
+import type { ExecutionTuple } from "../segment/execution-tuple.ts";
+import { SegmentedIndex } from "../segment/segmented-index.ts";
 import type { VirtualUser } from "../vu/vu.ts";
 import type { ErrorLog } from "./error-log.ts";
 import type { VuPool } from "./vu-pool.ts";
@@ -17,6 +19,8 @@ export interface ScenarioDeps {
   readonly errors: ErrorLog;
   /** Aborted when the whole run must stop now (test.abort(), abortOnFail, a signal): no grace period. */
   readonly runSignal: AbortSignal;
+  /** This instance's segment of the test: the executor runs its share. */
+  readonly segment: ExecutionTuple;
 }
 
 /**
@@ -28,7 +32,8 @@ export class ScenarioRun {
   readonly config: ScenarioConfig;
   readonly #deps: ScenarioDeps;
   #startedAt = 0;
-  #iterationsStarted = 0;
+  /** Numbers the iterations in the whole test: this segment's stripe of them (k6's iterSegIndex). */
+  #iterationNumbers: SegmentedIndex;
   #completed = 0;
   #interrupted = 0;
   #dropped = 0;
@@ -47,7 +52,22 @@ export class ScenarioRun {
     this.config = config;
     this.#envJson = Object.keys(config.env).length ? JSON.stringify(config.env) : undefined;
     this.#deps = deps;
+    this.#iterationNumbers = new SegmentedIndex(deps.segment);
     deps.runSignal.addEventListener("abort", () => this.hardStop("the test was aborted"), { once: true });
+  }
+
+  /** This instance's segment of the test. */
+  get segment(): ExecutionTuple {
+    return this.#deps.segment;
+  }
+
+  /**
+   * Numbers iterations by `stripe` instead of the segment: executors that hand out work by a re-cut sequence (shared
+   * iterations by VUs, arrivals by maxVUs) number it the same way, so `scenario.iterationInTest` stays unique across
+   * the instances of a sequence. Call before the first iteration.
+   */
+  stripeIterations(stripe: ExecutionTuple): void {
+    this.#iterationNumbers = new SegmentedIndex(stripe);
   }
 
   /** Marks the scenario's start; `elapsed()` counts from here. */
@@ -138,7 +158,7 @@ export class ScenarioRun {
    */
   async iterate(vu: VirtualUser): Promise<VirtualUser> {
     const { engine, builtins, tags } = this.#deps;
-    const iterationInTest = this.#iterationsStarted++;
+    const iterationInTest = this.#iterationNumbers.next() - 1;
     this.#inFlight.add(vu);
     const started = performance.now();
     const outcome = await vu.iterate(this.config.exec, iterationInTest);

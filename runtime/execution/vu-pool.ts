@@ -1,7 +1,12 @@
+import { ExecutionTuple } from "../segment/execution-tuple.ts";
+import { SegmentedIndex } from "../segment/segmented-index.ts";
 import type { VirtualUser } from "../vu/vu.ts";
 
-/** Creates and initialises VU number `id` (runs the init code); throws a ScriptError when the init code fails. */
-export type VuFactory = (id: number) => Promise<VirtualUser>;
+/**
+ * Creates and initialises VU number `id` in the whole test, `idInInstance` in this instance (runs the init code);
+ * throws a ScriptError when the init code fails.
+ */
+export type VuFactory = (id: number, idInInstance: number) => Promise<VirtualUser>;
 
 /**
  * The run's initialised VUs. Scenarios take VUs from it and give them back; a VU is in one scenario at a time.
@@ -11,13 +16,15 @@ export type VuFactory = (id: number) => Promise<VirtualUser>;
 export class VuPool {
   readonly #factory: VuFactory;
   readonly #idle: VirtualUser[] = [];
-  #nextId = 1;
+  /** VU numbers in the whole test: this segment's stripe of them (k6's vuIDSegIndex), so they are unique across instances. */
+  readonly #ids: SegmentedIndex;
   #live = 0;
   #peak = 0;
   #busy = 0;
 
-  constructor(factory: VuFactory) {
+  constructor(factory: VuFactory, segment: ExecutionTuple = ExecutionTuple.whole) {
     this.#factory = factory;
+    this.#ids = new SegmentedIndex(segment);
   }
 
   /** Initialises VUs until `count` are alive (idle or busy). */
@@ -58,11 +65,12 @@ export class VuPool {
   }
 
   async #create(): Promise<VirtualUser> {
-    const id = this.#nextId++;
+    const id = this.#ids.next();
+    const idInInstance = this.#ids.scaled;
     this.#live++;
     this.#peak = Math.max(this.#peak, this.#live);
     try {
-      return await this.#factory(id);
+      return await this.#factory(id, idInInstance);
     } catch (e) {
       this.#live--;
       throw e;

@@ -1,4 +1,5 @@
 import type { RampingVusConfig } from "../config/scenario-config.ts";
+import type { ExecutionTuple } from "../segment/execution-tuple.ts";
 import type { VirtualUser } from "../vu/vu.ts";
 import type { Executor } from "./types.ts";
 import { stopGracefully } from "./graceful-stop.ts";
@@ -7,18 +8,30 @@ import { peak, stagesDuration, valueAt } from "./stages.ts";
 const TICK_MS = 20;
 
 /**
+ * A segment's share of a ramping-vus scenario (k6's getRawExecutionSteps): the whole test's VU number g is active
+ * while the target is at least g, and a segment owns the VU numbers of its stripe, so at each moment it runs its
+ * share of the whole target. The segments' VUs add up to the target at every instant: the stages keep their shape.
+ */
+export function rampingVusShare(c: RampingVusConfig, segment: ExecutionTuple): { slots: number; vusFor(target: number): number } {
+  return { slots: segment.scale(Math.ceil(peak(c.startVUs, c.stages))), vusFor: (target) => segment.scale(target) };
+}
+
+/**
  * The number of active VUs follows the stages linearly. VU slot i iterates while the target is above i; when the
  * target drops below it, its iteration in flight gets gracefulRampDown to finish and is interrupted after that.
  */
 export const rampingVus: Executor<RampingVusConfig> = {
   type: "ramping-vus",
-  plannedVus: (c) => Math.ceil(peak(c.startVUs, c.stages)),
+  plannedVus: (c, segment) => rampingVusShare(c, segment).slots,
   maxDurationMs: (c) => stagesDuration(c.stages) + c.gracefulStopMs,
   async run(c, run) {
     const total = stagesDuration(c.stages);
-    const slots = Math.ceil(peak(c.startVUs, c.stages));
+    const share = rampingVusShare(c, run.segment);
+    const slots = share.slots;
     run.progress = () => Math.min(1, run.elapsed() / total);
+    // The whole test's target, and this segment's share of it (the slots below it iterate).
     let target = c.startVUs;
+    let mine = share.vusFor(target);
     const wakers = new Set<() => void>();
     const rampDownTimers = new Map<number, NodeJS.Timeout>();
     const current: Array<VirtualUser | undefined> = [];
@@ -29,13 +42,15 @@ export const rampingVus: Executor<RampingVusConfig> = {
       // Round towards the previous value, so a VU joins when the ramp has fully reached it (k6 does the same).
       const next = raw >= target ? Math.floor(raw + 1e-9) : Math.ceil(raw - 1e-9);
       if (next !== target) {
-        for (let i = next; i < target; i++) {
+        const nextMine = share.vusFor(next);
+        for (let i = nextMine; i < mine; i++) {
           const vu = current[i];
           if (vu && !rampDownTimers.has(i)) {
             rampDownTimers.set(i, setTimeout(() => vu.interrupt(`gracefulRampDown (${c.gracefulRampDownMs} ms) ran out`), c.gracefulRampDownMs));
           }
         }
         target = next;
+        mine = nextMine;
         for (const wake of wakers) wake();
       }
     }, TICK_MS);
@@ -47,7 +62,7 @@ export const rampingVus: Executor<RampingVusConfig> = {
         let vu: VirtualUser | undefined;
         try {
           while (!run.stopping) {
-            if (i < target) {
+            if (i < mine) {
               vu ??= await run.takeVu();
               current[i] = vu;
               vu = await run.iterate(vu);

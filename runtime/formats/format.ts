@@ -48,6 +48,8 @@ export interface RunRequest {
   readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   /** `--delete`: for a KubeVirt workload, delete it instead of running it. */
   readonly delete?: boolean;
+  /** `--workers N`: split the run over N local runner processes by execution segments (runtime/group). */
+  readonly workers?: number;
   /** `kperf runner run`'s flags, for kperf profiles. */
   readonly kperf?: { readonly overrides?: KperfOverrides; readonly rawData?: boolean };
   readonly runId: string;
@@ -62,6 +64,10 @@ export interface InputFormat<Validated = unknown> {
   readonly description: string;
   /** Takes `kperf runner run`'s flags (--rate, --total, …); other formats refuse them. */
   readonly takesKperfFlags?: boolean;
+  /** Runs its scenarios through the engine's executors, so it takes `--execution-segment`; other formats refuse it. */
+  readonly runsScenarios?: boolean;
+  /** Can be split over `--workers` local runner processes (runtime/group); other formats refuse it. */
+  readonly takesWorkers?: boolean;
   detect(input: InputFile): boolean;
   /**
    * Reads the file's content as this format.

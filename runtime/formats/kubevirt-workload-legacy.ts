@@ -7,6 +7,7 @@ import { archivedWorkload, prepareWorkloadRun } from "./kubevirt-workload.ts";
 
 export const kubevirtWorkloadLegacy: InputFormat<LegacyWorkloadFile> = {
   name: "kubevirt-workload-legacy",
+  runsScenarios: true,
   description: "KubeVirt perfscale workload, older format: globalConfig and workloads[]",
   detect: (input) => input.yaml && isLegacyWorkload(input.document),
   validate: (input) => parseLegacyWorkload(input.document, input.path),

@@ -34,6 +34,7 @@ export function archivedWorkload(w: WorkloadScript): { script: string; source: s
 
 export const kubevirtWorkload: InputFormat<Workload> = {
   name: "kubevirt-workload",
+  runsScenarios: true,
   description: "KubeVirt perfscale workload: name, object.templateFile and count or type",
   detect: (input) => input.yaml && isKubevirtWorkload(input.document),
   validate: (input) => parseWorkload(input.document, input.path),

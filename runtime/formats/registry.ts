@@ -98,9 +98,16 @@ export async function prepareInput(file: string, given: RunRequest): Promise<Run
     input = archivedDocument(input.archive, file);
   }
   const format = formatOf(input);
-  const misplaced = format.takesKperfFlags ? [] : kperfFlagsSet(request);
-  if (misplaced.length) {
-    throw new InvalidOptionsError(misplaced.map((f) => `${f}: applies to kperf load profiles and runner-group specs; this file is a ${format.description.split(":")[0]}`), file);
+  const kind = format.description.split(":")[0];
+  const problems = (format.takesKperfFlags ? [] : kperfFlagsSet(request)).map((f) => `${f}: applies to kperf load profiles and runner-group specs; this file is a ${kind}`);
+  if (!format.runsScenarios) {
+    if (request.cli.executionSegment !== undefined) problems.push(`--execution-segment: applies to scenarios; this file is a ${kind}`);
+    if (request.cli.executionSegmentSequence !== undefined) problems.push(`--execution-segment-sequence: applies to scenarios; this file is a ${kind}`);
   }
+  if (!format.takesWorkers && request.workers !== undefined) problems.push(`--workers: applies to TypeScript/JavaScript scenarios; this file is a ${kind}`);
+  if (request.workers !== undefined && (request.cli.executionSegment !== undefined || request.cli.executionSegmentSequence !== undefined)) {
+    problems.push("--execution-segment: --workers splits the run into execution segments of its own; use one or the other");
+  }
+  if (problems.length) throw new InvalidOptionsError(problems, file);
   return format.prepare(format.validate(input, request), input, request);
 }

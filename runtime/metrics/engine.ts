@@ -132,6 +132,32 @@ export class MetricsEngine {
     return snap;
   }
 
+  /**
+   * The samples recorded since the last drain, as a snapshot, leaving every series empty: what a runner of a group
+   * streams to its coordinator about once a second (merging the deltas in order gives the runner's whole state; a
+   * trend's delta is its samples, or past EXACT_LIMIT its t-digest centroids, never more than that). Metrics in
+   * `exclude` are left out and untouched. Tracked views are not reset.
+   */
+  drain(exclude?: ReadonlySet<Metric>): EngineSnapshot {
+    const snap: EngineSnapshot = { version: 1, metrics: [], series: [] };
+    for (const metric of this.metrics.all()) {
+      const row = this.#sinks[metric.id];
+      if (row === undefined || exclude?.has(metric)) continue;
+      let defined = false;
+      for (let id = 0; id < row.length; id++) {
+        const sink = row[id];
+        if (sink === undefined || sink.isEmpty()) continue;
+        if (!defined) {
+          snap.metrics.push({ name: metric.name, type: metric.type, contains: metric.contains });
+          defined = true;
+        }
+        snap.series.push({ metric: metric.name, tags: { ...this.tags.byId(id)!.tags }, sink: sink.toJSON() });
+        row[id] = createSink(metric.type);
+      }
+    }
+    return snap;
+  }
+
   /** Folds another engine's snapshot into this one; metrics it defines are registered here (a type clash throws). */
   merge(snapshot: EngineSnapshot): void {
     if (snapshot.version !== 1) throw new Error(`unsupported metrics snapshot version ${JSON.stringify(snapshot.version)}`);

@@ -10,6 +10,7 @@ import type { TagSet } from "../metrics/tags.ts";
  */
 export class WritableVuContext implements VuContext {
   readonly id: number;
+  readonly idInInstance: number;
   readonly #engine: MetricsEngine;
   #scenario: string | undefined;
   #iterationInScenario = 0;
@@ -22,8 +23,9 @@ export class WritableVuContext implements VuContext {
   /** Made when a host function first asks for the signal in an iteration (most never do). */
   #abort: AbortController | undefined;
 
-  constructor(id: number, engine: MetricsEngine, tags: TagSet) {
+  constructor(id: number, engine: MetricsEngine, tags: TagSet, idInInstance: number = id) {
     this.id = id;
+    this.idInInstance = idInInstance;
     this.#engine = engine;
     this.#baseTags = tags;
     this.#tags = tags;

@@ -77,10 +77,10 @@ export class VirtualUser {
   #data: QuickJSHandle | undefined;
   readonly #functions = new Map<string, QuickJSHandle | null>();
 
-  private constructor(id: number, module: QuickJSWASMModule, bp: VuBlueprint, tags: TagSet) {
+  private constructor(id: number, module: QuickJSWASMModule, bp: VuBlueprint, tags: TagSet, idInInstance: number) {
     this.id = id;
     this.#bp = bp;
-    this.#context = new WritableVuContext(id, bp.engine, tags);
+    this.#context = new WritableVuContext(id, bp.engine, tags, idInInstance);
     this.#deadline = new BlockingDeadline(bp);
     this.#rt = module.newRuntime();
     this.#rt.setMaxStackSize(bp.limits.maxStackBytes);
@@ -103,8 +103,9 @@ export class VirtualUser {
     module: QuickJSWASMModule,
     bp: VuBlueprint,
     tags: TagSet,
+    idInInstance: number = id,
   ): Promise<{ vu: VirtualUser } | { error: GuestError }> {
-    const vu = new VirtualUser(id, module, bp, tags);
+    const vu = new VirtualUser(id, module, bp, tags, idInInstance);
     const error = await vu.#init();
     return error ? { error } : { vu };
   }

@@ -6,8 +6,9 @@
 
 /** The current VU. */
 export interface VuInfo {
-  /** 1-based VU number in the test (0 in setup/teardown). */
+  /** 1-based VU number in the whole test, unique across the instances of an execution-segment sequence (0 in setup/teardown). */
   readonly idInTest: number;
+  /** 1-based VU number in this loadgen instance (equal to idInTest unless the run is one segment of a test). */
   readonly idInInstance: number;
   /** 0-based iteration of this VU in its current scenario. */
   readonly iterationInScenario: number;

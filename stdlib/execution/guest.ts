@@ -6,7 +6,7 @@ const abortHost = /* @__PURE__ */ host.sync("execution.abort");
 
 const vu = /* @__PURE__ */ Object.freeze({
   get idInTest(): number { return info("vu", "idInTest"); },
-  get idInInstance(): number { return info("vu", "idInTest"); },
+  get idInInstance(): number { return info("vu", "idInInstance"); },
   get iterationInScenario(): number { return info("vu", "iterationInScenario"); },
   get iterationInInstance(): number { return info("vu", "iterationInInstance"); },
   get tags(): Record<string, string> { return parseJson(info("vu", "tags")); },

@@ -12,6 +12,8 @@ export const executionModule: HostModule = {
           switch (`${section}.${name}`) {
             case "vu.idInTest":
               return vu.id;
+            case "vu.idInInstance":
+              return vu.idInInstance;
             case "vu.iterationInScenario":
               return vu.iterationInScenario;
             case "vu.iterationInInstance":

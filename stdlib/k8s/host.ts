@@ -7,6 +7,7 @@ import type { TagSet } from "../../runtime/metrics/tags.ts";
 import { parseDuration } from "../../runtime/metrics/duration.ts";
 import { scrapeRequestTotals, apiserverReport } from "../../runtime/kube/apiserver-metrics.ts";
 import { cleanupRun } from "../../runtime/kube/cleanup.ts";
+import { parseK8sOptions } from "../../runtime/kube/k8s-options.ts";
 import type { KubeClient } from "../../runtime/kube/client.ts";
 import { registerK8sMetrics } from "../../runtime/kube/recorder.ts";
 import type { Prepared } from "../../runtime/kube/request-compiler.ts";
@@ -353,10 +354,18 @@ class K8sHost {
     for (const t of this.#timelines.values()) await t.stop();
     for (const w of this.#watches.values()) w.close();
     this.#watches.clear();
-    const c = this.#shared.current;
+    let c = this.#shared.current;
+    // A group's runners leave the clean-up to their coordinator (RunContext.group), which may not have talked to the
+    // cluster itself: it connects now to do it.
+    if (c === undefined && this.#run.group === "coordinator" && wantsCleanup(this.#run)) {
+      c = await Promise.resolve(this.#shared.client()).catch((e: Error) => {
+        this.#run.log(`WARN  loadgen/k8s: cannot clean up the objects of run ${this.#run.runId}: ${e.message}`);
+        return undefined;
+      });
+    }
     if (c === undefined) return;
     try {
-      if (c.options.cleanup) {
+      if (c.options.cleanup && this.#run.group !== "runner") {
         this.#run.log(`loadgen/k8s: cleaning up the objects of run ${this.#run.runId}`);
         const r = await cleanupRun(c, { runId: this.#run.runId, log: this.#run.log });
         this.#run.log(`loadgen/k8s: cleanup deleted ${r.deleted} object(s)${r.remaining ? `, ${r.remaining} still present after the wait` : ""}`);
@@ -364,6 +373,15 @@ class K8sHost {
     } finally {
       await c.close();
     }
+  }
+}
+
+/** True when `options.k8s.cleanup` asks for the run's objects to be deleted at its end. */
+function wantsCleanup(run: RunContext): boolean {
+  try {
+    return parseK8sOptions(run.options()?.k8s).cleanup;
+  } catch {
+    return false;
   }
 }
 

@@ -448,7 +448,8 @@ class KubevirtHost {
     // The safety net: objects the scenario's teardown did not remove (it failed, or never ran) are deleted here,
     // before loadgen/k8s closes the shared connection (close() may come too late).
     const options = this.#run.options()?.kubevirt as { cleanup?: boolean } | undefined;
-    if (options?.cleanup !== false) await this.#cleanup(c).catch((e) => this.#run.log(`WARN  loadgen/kubevirt: cleanup failed: ${(e as Error).message}`));
+    // A group's runners leave the clean-up to their coordinator (RunContext.group).
+    if (options?.cleanup !== false && this.#run.group !== "runner") await this.#cleanup(c).catch((e) => this.#run.log(`WARN  loadgen/kubevirt: cleanup failed: ${(e as Error).message}`));
     this.#tracker?.close();
     return report;
   }

@@ -48,6 +48,17 @@ test("under Deno, `loadgen run` of a Kubernetes scenario sends every request and
   assert.is(s.metrics.checks.values.passes, 10);
 });
 
+test("under Deno, `loadgen run --workers 2` runs its workers under Deno and merges them to the same counts", async () => {
+  const { kubeconfig } = await useLocalCluster();
+  const summary = join(dir, "summary-workers.json");
+  const r = await underDeno(["run", "--quiet", "--workers", "2", "--summary-export", summary, script], { KUBECONFIG: kubeconfig });
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const s = JSON.parse(readFileSync(summary, "utf8"));
+  assert.is(s.metrics.iterations.values.count, 10);
+  assert.is(s.metrics.k8s_requests.values.count, 10);
+  assert.equal(s.extensions.workers.data.runners.map((w: { state: string }) => w.state), ["done", "done"]);
+});
+
 test("under Deno, a failing threshold exits 99 as under Node", async () => {
   const { kubeconfig } = await useLocalCluster();
   const failing = join(dir, "failing.ts");
