@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { LoadgenError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
+import { readArchiveFile } from "../archive/read-archive.ts";
 import { prepareRun } from "../execution/prepare-run.ts";
+import { prepareArchivedScenario } from "../formats/loadgen-archive.ts";
 import { SCENARIO_ENV_VARIABLE } from "../group/local-workers.ts";
 import { runRunner } from "../group/runner.ts";
 import { stdioEndpoint } from "../group/stdio-endpoint.ts";
@@ -48,15 +50,17 @@ async function runnerAction(script: string, flags: FlagValues<typeof RUNNER_FLAG
     delete process.env[SCENARIO_ENV_VARIABLE];
     const fromCoordinator = passed === undefined ? {} : (JSON.parse(passed) as Record<string, string>);
     const env = { ...(flags.includeSystemEnvVars ? (process.env as Record<string, string>) : {}), ...fromCoordinator, ...flags.env };
-    const prepared = await prepareRun({
-      scriptPath: script,
+    const options = {
       cli: { vus: flags.vus, duration: flags.duration, iterations: flags.iterations, executionSegment: flags.executionSegment, executionSegmentSequence: flags.executionSegmentSequence },
       env,
       log,
       cluster: { kubeconfig: flags.kubeconfig, context: flags.context },
       runId: flags.runId,
-      group: "runner",
-    });
+      group: "runner" as const,
+    };
+    // A worker of `loadgen run FILE.tar --workers N` runs the archive as the coordinator does.
+    const archive = readArchiveFile(script);
+    const prepared = archive ? await prepareArchivedScenario(archive, script, options) : await prepareRun({ scriptPath: script, ...options });
     return await runRunner(prepared, endpoint, { index, log });
   } catch (e) {
     const exitCode = e instanceof LoadgenError ? e.exitCode : ExitCode.engineError;

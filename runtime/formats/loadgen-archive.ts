@@ -10,7 +10,7 @@ import { BUNDLE_NAME, type ScenarioBundle } from "../bundle/bundle.ts";
 import { displayPath } from "../bundle/display-path.ts";
 import { ArchivedFiles } from "../bundle/script-files.ts";
 import { InvalidOptionsError } from "../errors.ts";
-import type { PrebuiltScenario } from "../execution/prepare-run.ts";
+import { prepareRun, type PrebuiltScenario, type PreparedRun, type PrepareOptions } from "../execution/prepare-run.ts";
 import { loadgenVersion } from "../util/package-version.ts";
 import { stdlibModules } from "../../stdlib/modules.ts";
 import { stdlibPath } from "../../stdlib/stdlib-path.ts";
@@ -93,9 +93,21 @@ export function versionNotice(archive: Archive, file: string): string | undefine
   return made === loadgenVersion() ? undefined : `WARN  ${displayPath(file)} was made by loadgen ${made}; this is loadgen ${loadgenVersion()}`;
 }
 
+/**
+ * The run of an archive's scenario as `loadgen run FILE.tar` prepares it, for the runners of a group (local workers,
+ * runner pods): the archive's -e values under `o.env`, its --threshold conditions beside `o.thresholds`.
+ */
+export function prepareArchivedScenario(archive: Archive, file: string, o: Omit<PrepareOptions, "scriptPath" | "prebuilt">): Promise<PreparedRun> {
+  const request = archivedRequest(archive, { cli: o.cli, env: o.env, cluster: o.cluster ?? {}, thresholds: o.thresholds, runId: o.runId ?? "", log: o.log });
+  return prepareRun({ ...o, scriptPath: archive.meta.input.source, prebuilt: prebuiltScenario(archive, file), cli: request.cli, env: request.env, thresholds: request.thresholds });
+}
+
 export const loadgenArchive: InputFormat<Archive> = {
   name: "loadgen-archive",
   description: "loadgen archive: made by `loadgen archive` (a tar, or a gzipped one, whose first entry is loadgen-archive.json)",
+  runsScenarios: true,
+  // Each worker reads the archive itself (runner-command.ts), as the coordinator does.
+  takesWorkers: true,
   detect: (input) => input.archive?.meta.content === "scenario",
   validate: (input, request) => {
     if (request.delete) {
@@ -112,6 +124,7 @@ export const loadgenArchive: InputFormat<Archive> = {
       source,
       prebuilt: prebuiltScenario(archive, input.path),
       title: `${source} (archive ${displayPath(input.path)})`,
+      workerScript: input.path,
     });
   },
 };

@@ -19,7 +19,14 @@ import type { InputFormat, RunRequest } from "./format.ts";
 export async function prepareScenarioRun(
   script: string,
   request: RunRequest,
-  input: { readonly format: string; readonly source?: string; readonly prebuilt?: PrebuiltScenario; readonly title?: string },
+  input: {
+    readonly format: string;
+    readonly source?: string;
+    readonly prebuilt?: PrebuiltScenario;
+    readonly title?: string;
+    /** What --workers' runner processes run (default: the bundle's entry script; an archive's file for an archive). */
+    readonly workerScript?: string;
+  },
 ): Promise<Run> {
   const prepared = await prepareRun({
     scriptPath: script,
@@ -43,7 +50,7 @@ export async function prepareScenarioRun(
         new GroupExecution(run, errors, {
           noun: "workers",
           log: request.log,
-          launch: () => launchLocalWorkers({ script: prepared.bundle.entryPath, count: workers, runId: prepared.runId, cli: request.cli, env: request.env, cluster: request.cluster }),
+          launch: () => launchLocalWorkers({ script: input.workerScript ?? prepared.bundle.entryPath, count: workers, runId: prepared.runId, cli: request.cli, env: request.env, cluster: request.cluster }),
         });
   return {
     runId: prepared.runId,

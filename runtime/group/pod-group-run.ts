@@ -21,7 +21,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { InvalidOptionsError, LoadgenError } from "../errors.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { executeRun, type RunResult } from "../execution/execute-run.ts";
-import { prepareRun, type PreparedRun } from "../execution/prepare-run.ts";
+import type { PreparedRun } from "../execution/prepare-run.ts";
 import type { Run, RunExecuteOptions } from "../execution/run.ts";
 import type { CliOverrides } from "../config/options.ts";
 import { labelValue } from "../kube/labels.ts";
@@ -30,7 +30,7 @@ import type { Archive } from "../archive/archive.ts";
 import { readArchiveFile } from "../archive/read-archive.ts";
 import { archiveBytes } from "../archive/write-archive.ts";
 import { archiveInput } from "../formats/archive-input.ts";
-import { archivedRequest, prebuiltScenario } from "../formats/loadgen-archive.ts";
+import { prepareArchivedScenario } from "../formats/loadgen-archive.ts";
 import { DEFAULT_ACCESS_RULES, type AccessRule } from "../job/job-spec.ts";
 import { stdlibModules } from "../../stdlib/modules.ts";
 import { decodeLine, type CoordinatorCommand } from "./protocol.ts";
@@ -178,19 +178,8 @@ export function writePayload(payload: Buffer, entry: string): string {
 }
 
 /** A run of a scenario archive, as `loadgen run FILE.tar` prepares one (the archive's -e values under the run's). */
-export async function prepareArchive(archive: Archive, file: string, o: { cli: CliOverrides; env: Readonly<Record<string, string>>; log: (line: string) => void; cluster: GroupCluster["flags"]; thresholds?: Readonly<Record<string, readonly string[]>>; runId: string; group?: "coordinator" | "runner" }): Promise<PreparedRun> {
-  const request = archivedRequest(archive, { cli: o.cli, env: o.env, cluster: o.cluster, thresholds: o.thresholds, runId: o.runId, log: o.log });
-  return prepareRun({
-    scriptPath: archive.meta.input.source,
-    prebuilt: prebuiltScenario(archive, file),
-    cli: request.cli,
-    env: request.env,
-    log: o.log,
-    cluster: o.cluster,
-    thresholds: request.thresholds,
-    runId: o.runId,
-    group: o.group ?? "coordinator",
-  });
+export function prepareArchive(archive: Archive, file: string, o: { cli: CliOverrides; env: Readonly<Record<string, string>>; log: (line: string) => void; cluster: GroupCluster["flags"]; thresholds?: Readonly<Record<string, readonly string[]>>; runId: string; group?: "coordinator" | "runner" }): Promise<PreparedRun> {
+  return prepareArchivedScenario(archive, file, { ...o, group: o.group ?? "coordinator" });
 }
 
 interface GroupRunOptions {

@@ -100,6 +100,21 @@ test("options are the ones resolved when the archive was made; -u/-d/-i at run r
   assert.is(counts(summaryOf(path.join(flag.cwd, "s.json"))).iterations, 2);
 });
 
+test("an archive splits as a script does: two --workers, or the two halves of a segment sequence, do the whole count between them", async () => {
+  const file = await archive("split.tar", "-e", "GREETING=x", "-i", "10");
+  const workers = runElsewhere(["--workers", "2", file, "--summary-export", "s.json"]);
+  const w = await workers.run;
+  ok(w);
+  assert.match(w.stdout, "workers: 2");
+  assert.equal(counts(summaryOf(path.join(workers.cwd, "s.json"))), { iterations: 10, users_seen: 20, checks: 20, failed_checks: 0 }, "each worker read the archive's files");
+  const halves = await Promise.all(["0:1/2", "1/2:1"].map(async (segment) => {
+    const half = runElsewhere(["--execution-segment", segment, file, "--summary-export", "s.json"]);
+    ok(await half.run);
+    return counts(summaryOf(path.join(half.cwd, "s.json"))).iterations!;
+  }));
+  assert.equal(halves, [5, 5]);
+});
+
 test("open() in an archive run reads only the archive's files: one it does not hold fails the init code clearly, even when it exists on disk", async () => {
   const file = await archive("sandbox.tar", "-e", "GREETING=x");
   // data/users.json exists beside the original script and in the run's folder; the archive has it only as users.json
