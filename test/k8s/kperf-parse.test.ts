@@ -207,9 +207,9 @@ test("loadgen run names the file and every field problem, and lists every format
   assert.instance(u, InvalidOptionsError);
   assert.is(u.problems.length, 1);
   assert.match(u.problems[0]!, "not a format loadgen runs");
-  assert.is(KNOWN_FORMATS.length, 5);
+  assert.is(KNOWN_FORMATS.length, 6);
   for (const f of KNOWN_FORMATS) assert.ok(u.problems[0]!.includes(f), f);
-  for (const needle of [".ts or .js", "version: 1 with spec or specs", "count and loadProfile", "name, object.templateFile and count or type", "globalConfig and workloads[]"]) {
+  for (const needle of ["made by `loadgen archive`", ".ts or .js", "version: 1 with spec or specs", "count and loadProfile", "name, object.templateFile and count or type", "globalConfig and workloads[]"]) {
     assert.ok(u.problems[0]!.includes(needle), needle);
   }
 });
