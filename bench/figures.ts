@@ -75,3 +75,10 @@ export function tail(text: string, lines = 3): string {
     .slice(-lines)
     .join(" | ");
 }
+
+/** The median of some measurements (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -23,12 +23,12 @@
 // average is printed with the figures: the machine is shared, and CPU per request rises when a core is contended.
 import { spawnSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BOMBARDIER, buildGoTool } from "./go-tool.ts";
-import { finish, firstInvalid, invalid, Invalid, printRow, tail, type Row, type Value } from "./figures.ts";
+import { finish, firstInvalid, invalid, Invalid, printRow, tail, type Row, type Value, median } from "./figures.ts";
+import { freePort, which } from "./local-host.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.HTTP_BENCH_SECONDS ?? 5);
@@ -69,28 +69,6 @@ interface MemoryFigures {
   iterationErrors: number;
   exitCode: number;
   notes?: string[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function which(bin: string): string | undefined {
-  for (const dir of ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/bin"]) if (existsSync(path.join(dir, bin))) return path.join(dir, bin);
-  return undefined;
 }
 
 function counts(record: Record<string, number> | undefined): string {

@@ -20,11 +20,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
-import { createServer } from "node:net";
 import { cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { finish, firstInvalid, invalid, Invalid, printRow, tail, type Value } from "./figures.ts";
+import { finish, firstInvalid, invalid, Invalid, printRow, tail, type Value, median } from "./figures.ts";
+import { freePort, which } from "./local-host.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.K8S_BENCH_SECONDS ?? 5);
@@ -33,12 +33,6 @@ const ROUNDS = Number(process.env.K8S_BENCH_ROUNDS ?? 3);
 const LIST_PATH = "/api/v1/pods?resourceVersion=0";
 /** URL path → the fixture nginx serves there. */
 const SERVED: Record<string, string> = { "/api/v1/pods": "pod-list.json", "/api": "discovery-api.json", "/apis": "discovery-apis.json" };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** One child's figures (see bench/k8s-bench-child.ts), once validated. */
 interface Figures {
@@ -56,22 +50,6 @@ interface Figures {
 }
 
 type Run = Figures | Invalid;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function which(bin: string): string | undefined {
-  for (const dir of ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]) if (existsSync(path.join(dir, bin))) return path.join(dir, bin);
-  return undefined;
-}
 
 function counts(record: Record<string, number> | undefined): string {
   return Object.entries(record ?? {})

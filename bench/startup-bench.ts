@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { finish, invalid, printRow, tail, type Row } from "./figures.ts";
+import { finish, invalid, printRow, tail, type Row, median } from "./figures.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -50,12 +50,6 @@ function once(c: Case): number | string {
   if (r.error !== undefined) return `did not run: ${r.error.message}`;
   if (r.status !== 0) return `exited with ${r.signal ?? `code ${r.status}`}: ${tail(r.stderr) || tail(r.stdout) || "no output"}`;
   return c.check(r.stdout) ?? seconds;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs the start-up benchmark; rows with their targets, judged. */
