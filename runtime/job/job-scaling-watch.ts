@@ -4,28 +4,14 @@
 // the runner container's start as the kubelet reports it, known only after the fact (the command polls, and the
 // API's timestamps are whole seconds, rounded down), so the milestones are worked out at the end from every sample.
 import type { KubeClient } from "../kube/client.ts";
-import { ReplicaTimeline, type MilestonesSeconds, type ReplicaSample, type ScalingTimeline } from "../kube/replica-timeline.ts";
-import { MilestoneTracker, type Milestones } from "../kube/scaling-milestones.ts";
+import { inSeconds, ReplicaTimeline, type ReplicaSample, type ScalingTimeline } from "../kube/replica-timeline.ts";
+import { MilestoneTracker } from "../kube/scaling-milestones.ts";
 
 export interface ScalingWatch {
   /** The load started at `atMs` (the first call counts). */
   loadStarted(atMs: number): void;
   /** Stops every watch; their timelines, milestones from the load's start. */
   stop(): Promise<ScalingTimeline[]>;
-}
-
-const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
-
-function inSeconds(m: Milestones): MilestonesSeconds {
-  return {
-    baseline: m.baseline,
-    max: m.max,
-    final: m.final,
-    scaleUpSeconds: seconds(m.scaleUpMs),
-    maxSeconds: seconds(m.maxMs),
-    scaleDownSeconds: seconds(m.scaleDownMs),
-    backToBaselineSeconds: seconds(m.backToBaselineMs),
-  };
 }
 
 /** `t` with its milestones and sample times counted from `start`. */

@@ -97,7 +97,8 @@ function countsOf(obj: KubeObject | undefined, atMs: number): ReplicaSample {
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
 
-function inSeconds(m: Milestones): MilestonesSeconds {
+/** Milestones as a report gives them: seconds (to the millisecond) from the load's start, null where none happened. */
+export function inSeconds(m: Milestones): MilestonesSeconds {
   return {
     baseline: m.baseline,
     max: m.max,
