@@ -18,7 +18,7 @@ export function envSource(runEnvJson: string, scenarioEnvJson: string | undefine
 
 /** Globals built on first use, as `(loadgen) => value` source called with the `__loadgen` binder. */
 export const LAZY_GLOBALS: Readonly<Record<string, string>> = {
-  // Binary files arrive as base64: a string with a NUL byte in it would end there on its way into the VU.
+  // Binary files arrive as base64: compact, where a string full of NUL bytes would cross the slow way (as JSON text).
   open: `(loadgen) => {
     const openHost = loadgen.sync("loadgen.open");
     const digits = new Uint8Array(128);

@@ -138,6 +138,9 @@ export class DirectBridge {
   readonly #raw = new WeakMap<object, RawHostFunction>();
   /** The error of the last failed call or drain, as an owned pointer (0 when none). */
   #error = 0;
+  /** The context's own JSON.parse and JSON.stringify (owned), taken before any scenario code could replace them. */
+  readonly #parse: number;
+  readonly #stringify: number;
   /** Pointers of static values (never freed). */
   readonly undefinedPtr: number;
   readonly truePtr: number;
@@ -161,6 +164,8 @@ export class DirectBridge {
     this.truePtr = (vm.true as unknown as Lifetime<number>).value;
     this.falsePtr = (vm.false as unknown as Lifetime<number>).value;
     this.nullPtr = (vm.null as unknown as Lifetime<number>).value;
+    this.#parse = this.#builtin("JSON", "parse");
+    this.#stringify = this.#builtin("JSON", "stringify");
     const self = this;
     this.#args = {
       get count() {
@@ -190,6 +195,15 @@ export class DirectBridge {
     }
     layout ??= readLayout(vm, internals);
     return new DirectBridge(vm, internals, layout);
+  }
+
+  /** The pointer (owned) of a global's property, e.g. JSON.parse. */
+  #builtin(global: string, name: string): number {
+    const vm = this.#vm;
+    const object = vm.getProp(vm.global, global);
+    const fn = vm.getProp(object, name);
+    object.dispose();
+    return this.release(fn);
   }
 
   /** Registers a guest-callable function whose host side reads its arguments directly (see RawHostFunction). */
@@ -352,21 +366,40 @@ export class DirectBridge {
     return this.#i32;
   }
 
+  /**
+   * A guest string as a host string. Strings cross as NUL-terminated UTF-8, so one with a NUL in it (or a lone
+   * surrogate, which UTF-8 cannot carry) comes out shorter than the guest's own length, read from its JSString
+   * header: that rare string crosses again as JSON text instead, which escapes both.
+   */
   #getString(ptr: number): string {
     const cstr = this.#ffi.QTS_GetString(this.#ctx, ptr);
     const s = this.#in.module.UTF8ToString(cstr);
     this.#ffi.QTS_FreeCString(this.#ctx, cstr);
-    return s;
+    if (s.length === stringLength(this.#heap(), ptr)) return s;
+    const json = this.call(this.#stringify, 1, ptr);
+    if (json === 0) throw this.#vm.dump(this.takeError());
+    const cjson = this.#ffi.QTS_GetString(this.#ctx, json);
+    const text = this.#in.module.UTF8ToString(cjson);
+    this.#ffi.QTS_FreeCString(this.#ctx, cjson);
+    this.free(json);
+    return JSON.parse(text) as string;
   }
 
+  /** A host string as a new guest string (owned). One with a NUL in it crosses as JSON text (see #getString). */
   #newString(s: string): number {
+    const nul = s.indexOf("\0") !== -1;
+    const text = nul ? JSON.stringify(s) : s;
     const m = this.#in.module;
-    const bytes = m.lengthBytesUTF8(s) + 1;
+    const bytes = m.lengthBytesUTF8(text) + 1;
     const cstr = m._malloc(bytes);
-    m.stringToUTF8(s, cstr, bytes);
+    m.stringToUTF8(text, cstr, bytes);
     const ptr = this.#ffi.QTS_NewString(this.#ctx, cstr);
     m._free(cstr);
-    return ptr;
+    if (!nul) return ptr;
+    const parsed = this.call(this.#parse, 1, ptr);
+    this.free(ptr);
+    if (parsed === 0) throw this.#vm.dump(this.takeError());
+    return parsed;
   }
 
   /** A host value as the owned pointer a raw host function returns (0 is undefined; the C side frees the box). */
@@ -435,6 +468,14 @@ export class DirectBridge {
   }
 }
 
+/**
+ * A guest string's length in UTF-16 units, read from its JSString header (after the 32-bit reference count: a 31-bit
+ * length and the wide-character bit). readLayout checks this against strings of known length.
+ */
+function stringLength(i32: Int32Array, ptr: number): number {
+  return i32[(i32[ptr >> 2]! >> 2) + 1]! & 0x7fffffff;
+}
+
 /** Reads the tag word of values of known type and checks that it tells them apart. */
 function readLayout(vm: QuickJSContext, internals: ContextInternals): ValueLayout {
   const i32 = new Int32Array(internals.module.HEAPU8.buffer);
@@ -462,5 +503,14 @@ function readLayout(vm: QuickJSContext, internals: ContextInternals): ValueLayou
   if (!distinct || maxTag - minTag > 64 || floats.some((t) => t >= minTag && t <= maxTag)) {
     throw new Error(`loadgen: unexpected QuickJS value layout (tags ${[...fast, ...others].join(",")}; floats ${floats.join(",")})`);
   }
+  const lengths = ["''", "'abc'", "'\\u00e9\\u20ac'", "'a\\u0000b'", "'x'.repeat(70000)"].map((source) => {
+    const h = vm.evalCode(source).unwrap() as unknown as Lifetime<number>;
+    try {
+      return stringLength(i32, h.value);
+    } finally {
+      h.dispose();
+    }
+  });
+  if (lengths.join() !== "0,3,2,3,70000") throw new Error(`loadgen: unexpected QuickJS string layout (lengths ${lengths.join()}, not 0,3,2,3,70000)`);
   return { ...l, minTag, maxTag };
 }

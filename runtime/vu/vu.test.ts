@@ -14,6 +14,8 @@ const SCENARIO = `
 const seen = __loadgen.sync("test.seen");
 const group = __loadgen.sync("test.group");
 const wait = __loadgen.async("test.wait");
+const echo = __loadgen.sync("test.echo");
+const echoLater = __loadgen.async("test.echoLater");
 seen("init");
 export default async function () {
   seen("start");
@@ -24,6 +26,11 @@ export default async function () {
 }
 export function setup() { seen("setup"); return { ok: true }; }
 export async function hang() { await wait(true); }
+export async function strings(texts) {
+  const back = [];
+  for (const t of texts) back.push([echo(t) === t, (await echoLater(t)) === t]);
+  return back;
+}
 `;
 
 interface Seen {
@@ -39,6 +46,8 @@ interface Seen {
 
 async function newVu(id: number) {
   const seen: Seen[] = [];
+  /** What test.echo received. */
+  const echoed: unknown[] = [];
   const signals: AbortSignal[] = [];
   const tags = new TagRegistry();
   const hostFunctions = buildHostTable([
@@ -49,12 +58,17 @@ async function newVu(id: number) {
           seen.push({ label: String(label), id, phase, scenario, iterationInScenario, scenarioIterationInTest, groupPath, tags: vu.tags.key });
           return undefined;
         },
+        "test.echo"(_vu: VuContext, text) {
+          echoed.push(text);
+          return text;
+        },
         "test.group"(vu: VuContext, path) {
           vu.setGroupPath(String(path));
           return undefined;
         },
       },
       async: {
+        "test.echoLater": (_vu: VuContext, text) => Promise.resolve(text),
         // With `hang`, resolves only when the VU's signal aborts (an interrupt).
         "test.wait"(vu: VuContext, hang) {
           if (!hang) return Promise.resolve(undefined);
@@ -76,7 +90,7 @@ async function newVu(id: number) {
   };
   const created = await VirtualUser.create(id, await new WasmPool({ vusPerModule: 1, moduleMemoryMiB: 128 }).moduleForNextVu(), bp, tags.empty);
   if ("error" in created) throw new Error(created.error.message);
-  return { vu: created.vu, seen, signals, tags };
+  return { vu: created.vu, seen, signals, tags, echoed };
 }
 
 test("host functions see the phase, scenario, iteration numbers and group the VU is in", async () => {
@@ -131,6 +145,14 @@ test("an interrupt ends the iteration, aborts the signal host calls were given, 
   assert.is(signals[0]!.aborted, true);
   assert.is((signals[0]!.reason as Error).message, "stop now");
   assert.is(vu.broken, true);
+});
+
+test("strings cross into and out of a VU whole: NUL characters, lone surrogates, long and non-ASCII text", async () => {
+  const { vu, echoed } = await newVu(2);
+  const texts = ["plain", "a\u0000b", "\u0000", "é\u0000€\u0000", "x\ud800y", "\udfff", "😀 ok", "z".repeat(100_000) + "\u0000end", ""];
+  const outcome = await vu.callForResult("strings", JSON.stringify(texts), "setup");
+  assert.equal(outcome, { ok: true, json: JSON.stringify(texts.map(() => [true, true])) }, "each text came back equal, from a sync and an async host call");
+  assert.equal(echoed, texts, "the host received each text exactly");
 });
 
 test.run();

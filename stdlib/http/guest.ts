@@ -143,12 +143,12 @@ function select(v: Decoded, path: string): Decoded {
 
 function bytesOf(latin1: string): ArrayBuffer {
   const bytes = new Uint8Array(latin1.length);
-  // The host sends NUL as U+0100 (strings cross NUL-terminated): keep the low byte.
+  // The host sends NUL as U+0100 (a string with NUL crosses the slow way): keep the low byte.
   for (let i = 0; i < latin1.length; i++) bytes[i] = latin1.charCodeAt(i) & 255;
   return bytes.buffer;
 }
 
-/** Bytes as latin1 text for the host, NUL as U+0100 (strings cross NUL-terminated; the host keeps the low byte). */
+/** Bytes as latin1 text for the host, NUL as U+0100 (a string with NUL crosses the slow way; the host keeps the low byte). */
 function latin1Of(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i += 8192) {

@@ -342,8 +342,9 @@ function networkFlagProblems(net: RunContext["network"]): string[] {
 }
 
 /**
- * Bytes as text for the guest: latin1, with NUL as U+0100 since strings cross the VU boundary NUL-terminated; the
- * guest keeps the low byte of each code unit (and Buffer.from(text, "latin1") does the same the other way).
+ * Bytes as text for the guest: latin1, with NUL as U+0100: a string with a NUL in it crosses the VU boundary the
+ * slow way (as JSON text, runtime/vu/quickjs-direct.ts), and binary bodies are full of them. The guest keeps the low
+ * byte of each code unit (and Buffer.from(text, "latin1") does the same the other way).
  */
 function latin1Text(b: Buffer): string {
   const s = b.toString("latin1");
