@@ -8,6 +8,7 @@
 //    the clients, nginx and the coordinator share the two cores, so the figure says how much of a second core the
 //    split gets, not how far it scales. `--workers 1` beside them is the control: one runner process doing the whole
 //    test, so its share of the one-process figure is what the runner path itself costs.
+//  - with K8S_BENCH_COMPARE=DIR, another checkout's kperf and VU paths in the same rounds (before/after a change).
 //  - p50/p99 measured against a server that answers after a fixed 50 ms, at 2,000 requests/s: target within 2 ms.
 // Each client runs in its own child process (bench/k8s-bench-child.ts). nginx and the 50 ms server are started here
 // on free ports and stopped at the end; nothing outside 127.0.0.1 is touched.
@@ -82,10 +83,24 @@ function whyInvalid(f: Figures, latency: boolean): string | undefined {
   return why.join("; ");
 }
 
-/** Runs one child (`what` names it in a reason) and validates what it printed. */
-function child(what: string, args: string[], latency = false): Run {
+/**
+ * Another checkout of loadgen (K8S_BENCH_COMPARE=DIR, with its own node_modules) whose kperf and VU paths run in the
+ * same rounds as this checkout's, each beside the other in time: how a change's per-request cost is compared before
+ * and after on a noisy machine. Its bench/k8s-bench-child.ts must take the same modes (it has since the first bench).
+ */
+const COMPARE = process.env.K8S_BENCH_COMPARE ? path.resolve(process.env.K8S_BENCH_COMPARE) : undefined;
+
+/** What the compared checkout is, for its rows' names: its folder and commit. */
+function compareLabel(dir: string): string {
+  const r = spawnSync("git", ["-C", dir, "log", "-1", "--format=%h"], { encoding: "utf8" });
+  return `${path.basename(dir)} at ${r.status === 0 ? r.stdout.trim() : "?"}`;
+}
+
+/** Runs one child (`what` names it in a reason) and validates what it printed; `checkout` runs another checkout's child. */
+function child(what: string, args: string[], latency = false, checkout?: string): Run {
   const timeoutMs = (SECONDS * 4 + 60) * 1000;
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(here, "k8s-bench-child.ts"), ...args], {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(checkout ?? path.dirname(here), "bench", "k8s-bench-child.ts"), ...args], {
+    cwd: checkout,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
     timeout: timeoutMs,
@@ -261,7 +276,7 @@ export async function benchK8s(): Promise<Record<string, Value>> {
         // The machine's noise moves single runs by ±10%: run the three clients in turn, ROUNDS times, and report
         // medians, each share from the runs of one round (side by side in time). A path whose run is invalid is not
         // run again: its figures are invalid whatever the later rounds give.
-        const rounds: { bare: Run; kperf: Run; vu: Run; vu1: Run; vu2: Run }[] = [];
+        const rounds: { bare: Run; kperf: Run; vu: Run; vu1: Run; vu2: Run; kperfThere?: Run; vuThere?: Run }[] = [];
         const args = [origin, String(SECONDS), String(CONNS)];
         for (let r = 0; r < ROUNDS; r++) {
           const prev = rounds[r - 1];
@@ -274,6 +289,12 @@ export async function benchK8s(): Promise<Record<string, Value>> {
             vu: run("VU-scenario path", "vu", prev?.vu),
             vu1: prev?.vu1 instanceof Invalid ? prev.vu1 : child(`VU-scenario path on --workers 1, ${round}`, ["vu-workers", origin, String(SECONDS), String(CONNS), "1"]),
             vu2: prev?.vu2 instanceof Invalid ? prev.vu2 : child(`VU-scenario path on --workers 2, ${round}`, ["vu-workers", origin, String(SECONDS), String(CONNS), "2"]),
+            ...(COMPARE === undefined
+              ? {}
+              : {
+                  kperfThere: prev?.kperfThere instanceof Invalid ? prev.kperfThere : child(`kperf-profile path of ${COMPARE}, ${round}`, ["kperf", ...args], false, COMPARE),
+                  vuThere: prev?.vuThere instanceof Invalid ? prev.vuThere : child(`VU-scenario path of ${COMPARE}, ${round}`, ["vu", ...args], false, COMPARE),
+                }),
           });
         }
         type R = (typeof rounds)[number];
@@ -293,6 +314,15 @@ export async function benchK8s(): Promise<Record<string, Value>> {
         out["VU path, --workers 2: CPU µs/request, workers + coordinator, warm-up included (median)"] = medianOf(rounds, (r: R) => of(r.vu2, (f) => f.cpuUsPerRequest));
         out[`VU path, --workers 2 / one process, median (target ≥ 1.8 on 2 cores; ${cpus().length} here)`] = medianOf(rounds, (r: R) => share(r.vu2, r.vu), 3);
         out["VU path, --workers 2 / one process, each round"] = eachOf(rounds, (r: R) => share(r.vu2, r.vu), share3);
+        if (COMPARE !== undefined) {
+          const there = compareLabel(COMPARE);
+          for (const [name, key] of [["kperf-profile path", "kperf"], ["VU-scenario path", "vu"]] as const) {
+            const other = (r: R) => r[key === "kperf" ? "kperfThere" : "vuThere"]!;
+            out[`${name} of ${there}: CPU µs/request (median)`] = medianOf(rounds, (r: R) => of(other(r), (f) => f.cpuUsPerRequest));
+            out[`${name} of ${there}: share of bare undici, median`] = medianOf(rounds, (r: R) => share(other(r), r.bare), 3);
+            out[`${name}: this checkout's requests/s ÷ ${there}'s, each round`] = eachOf(rounds, (r: R) => share(r[key], other(r)), share3);
+          }
+        }
         const bare = out["bare undici loop: requests/s (median)"];
         const wrkFigure = out["wrk: requests/s"];
         if (typeof wrkFigure === "number" || wrkFigure instanceof Invalid) {
