@@ -14,10 +14,12 @@ import { performance } from "node:perf_hooks";
 import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
 import type { ErrorLog } from "../execution/error-log.ts";
 import type { PreparedRun } from "../execution/prepare-run.ts";
+import type { Metric } from "../metrics/metric.ts";
+import type { TagRegistry } from "../metrics/tags.ts";
 import type { ExecutionFailure, ExecutionReport, ScenarioExecution, ScenarioProgress } from "../execution/scenario-execution.ts";
-import type { EngineSnapshot } from "../metrics/engine.ts";
+import type { EngineSnapshot, MetricsEngine } from "../metrics/engine.ts";
 import type { ExecutionView } from "../../stdlib/host-module.ts";
-import type { RunnerMessage } from "./protocol.ts";
+import type { RunnerKperfTotals, RunnerMessage } from "./protocol.ts";
 import type { RunnerEvent, RunnerLink } from "./runner-link.ts";
 
 /** How long a runner that sent `done` may take to exit (its modules close) before it is ended. */
@@ -25,6 +27,19 @@ const EXIT_GRACE_MS = 10_000;
 
 /** Counters the per-runner table sums as "requests". */
 const REQUEST_METRICS = new Set(["k8s_requests", "http_reqs"]);
+
+/**
+ * What the coordinator's side needs of its run: a scenario run's PreparedRun is one; a kperf profile run
+ * (runtime/kperf/kperf-group-run.ts), which has no VUs and no scenarios, gives its engine and controller only.
+ */
+export interface GroupRunContext {
+  readonly engine: MetricsEngine;
+  readonly controller: AbortController;
+  readonly tags: TagRegistry;
+  /** The run's vus/vus_max gauges, fed with the runners' sums; none for a run without VUs. */
+  readonly builtins?: { readonly vus: Metric; readonly vusMax: Metric };
+  readonly options: { readonly scenarios: PreparedRun["options"]["scenarios"] };
+}
 
 export interface GroupOptions {
   /** Starts the runners (called once, by prepare()). */
@@ -41,6 +56,8 @@ export interface GroupOptions {
   readonly tolerateLost?: number;
   /** The per-runner table's headers for a runner's name and where it runs (default: the noun, and `where`). */
   readonly columns?: { readonly name: string; readonly where: string };
+  /** How the runners share the test, for the table's title (default: one execution segment each). */
+  readonly share?: string;
 }
 
 type RunnerStateName = "starting" | "ready" | "running" | "done" | "stopped" | "failed" | "lost";
@@ -65,10 +82,12 @@ interface RunnerState {
   gone: boolean;
   /** How it ended (`exited with code 0`, `was killed by SIGKILL`), once gone. */
   ended?: string;
+  /** What its `done` said of a kperf profile's run. */
+  kperf?: RunnerKperfTotals;
 }
 
 export class GroupExecution implements ScenarioExecution {
-  readonly #run: PreparedRun;
+  readonly #run: GroupRunContext;
   readonly #errors: ErrorLog;
   readonly #o: GroupOptions;
   #runners: RunnerState[] = [];
@@ -79,7 +98,7 @@ export class GroupExecution implements ScenarioExecution {
   readonly #waiters = new Set<() => void>();
   readonly view: ExecutionView;
 
-  constructor(run: PreparedRun, errors: ErrorLog, o: GroupOptions) {
+  constructor(run: GroupRunContext, errors: ErrorLog, o: GroupOptions) {
     this.#run = run;
     this.#errors = errors;
     this.#o = o;
@@ -127,6 +146,7 @@ export class GroupExecution implements ScenarioExecution {
 
   tick(): void {
     const { engine, builtins, tags } = this.#run;
+    if (builtins === undefined) return;
     engine.add(builtins.vus, tags.empty, this.#sum((r) => r.vus));
     engine.add(builtins.vusMax, tags.empty, this.#sum((r) => r.vusMax));
   }
@@ -163,11 +183,16 @@ export class GroupExecution implements ScenarioExecution {
       key: noun,
       data: { count: runners.length, startSkewMs, runners, ...(lost.length ? { partial: true, missingSegments: lost } : {}) },
       tables: [{
-        title: `${noun}: ${runners.length}, one execution segment each${startSkewMs === undefined ? "" : `, started within ${startSkewMs} ms of each other`}; the metrics above are their merged data${missing}`,
+        title: `${noun}: ${runners.length}, ${this.#o.share ?? "one execution segment each"}${startSkewMs === undefined ? "" : `, started within ${startSkewMs} ms of each other`}; the metrics above are their merged data${missing}`,
         columns: [this.#o.columns?.name ?? noun.replace(/s$/, ""), "segment", this.#o.columns?.where ?? "where", "state", "exit code", "iterations", "requests", "cpu"],
         rows: runners.map((r) => [r.name, r.segment, r.where, r.state, r.exitCode ?? r.ended?.replace(/^was killed by /, "") ?? "-", r.iterations, r.requests, `${(r.cpuMs / 1000).toFixed(1)}s`]),
       }],
     };
+  }
+
+  /** What each runner's `done` said of its kperf profile run (runners without one are left out). */
+  kperfTotals(): RunnerKperfTotals[] {
+    return this.#runners.flatMap((r) => (r.kperf === undefined ? [] : [r.kperf]));
   }
 
   async close(): Promise<void> {
@@ -222,6 +247,7 @@ export class GroupExecution implements ScenarioExecution {
           r.state = this.#aborting && m.aborted === undefined ? "stopped" : "done";
           this.#exitSoon(r);
           for (const e of m.errors) this.#errors.add(e);
+          if (m.kperf !== undefined) r.kperf = m.kperf;
           if (m.aborted !== undefined) this.#fail(`${r.link.name}: ${m.aborted.reason}`, m.aborted.exitCode as ExitCodeValue);
         }
         return;

@@ -27,6 +27,16 @@ export interface RunnerCounts {
   readonly startedAtMs: number;
 }
 
+/**
+ * What a runner of a kperf profile (every runner runs the whole profile, as in kperf) says of it in its `done`,
+ * besides its metrics: per spec, the requests it issued and how long they took, and the API server it sent them to
+ * (kperf's result keys its URLs by it). Percentiles, errors and bytes come from the merged metrics.
+ */
+export interface RunnerKperfTotals {
+  readonly origin: string;
+  readonly specs: ReadonlyArray<{ readonly total: number; readonly durationMs: number }>;
+}
+
 /** Runner → coordinator. */
 export type RunnerMessage =
   /** Every VU is initialised; the runner waits for `start`. */
@@ -50,6 +60,8 @@ export type RunnerMessage =
       readonly aborted?: { readonly reason: string; readonly exitCode: number };
       /** Distinct iteration errors with their counts. */
       readonly errors: readonly IterationError[];
+      /** A kperf profile's runner: its totals (absent for a scenario's runner). */
+      readonly kperf?: RunnerKperfTotals;
     } & RunnerCounts)
   /** The runner cannot go on (its script does not load, its init code threw, …); it exits after this. */
   | { readonly v: 1; readonly type: "failed"; readonly runner: number; readonly reason: string; readonly exitCode: number };
