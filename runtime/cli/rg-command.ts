@@ -17,7 +17,7 @@ import { durationMs, nonNegativeInt, positiveInt, thresholdPair } from "./flag-p
 import { addFlags, defaultedFlag, negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { reportError } from "./report-error.ts";
-import { EXECUTION_FLAGS, KPERF_FLAGS, OUTPUT_FLAGS } from "./run-flags.ts";
+import { EXECUTION_FLAGS, KPERF_FLAGS, kperfRequest, OUTPUT_FLAGS } from "./run-flags.ts";
 
 const say = (line: string) => process.stderr.write(line + "\n");
 
@@ -45,8 +45,7 @@ const RG_RUN_FLAGS = {
   quiet: switchFlag("-q, --quiet", "no progress display"),
   thresholds: negatedFlag("--no-thresholds", "do not judge thresholds (never exit 99)"),
   threshold: repeatableFlag<Readonly<Record<string, readonly string[]>>>("--threshold <METRIC=CONDITION>", "a threshold added to the script's own (repeatable)", thresholdPair, {}),
-  resultFormat: KPERF_FLAGS.resultFormat,
-  result: KPERF_FLAGS.result,
+  ...KPERF_FLAGS,
 };
 type RgRunFlags = FlagValues<typeof RG_RUN_FLAGS>;
 
@@ -70,13 +69,22 @@ reaches every runner; thresholds are judged on the merged data during the run (a
 teardown() and handleSummary() run once here on the merged data. The exit code is the group's (99 when a merged
 threshold fails). A lost runner (pod deleted, OOMKilled, node gone) fails the group at once, naming it, unless
 --tolerate-lost allows it. The group's objects stay until \`loadgen rg delete NAME\` (or \`loadgen cleanup --run ID\`),
-so \`loadgen rg result NAME\` can merge its result again.`;
+so \`loadgen rg result NAME\` can merge its result again.
+
+A kperf load profile or runner-group spec runs as kperf's runner groups do: every runner runs the whole profile
+(N runners send N times its requests; the rate is not divided), --count defaults to the spec's count, and its
+nodeAffinity, serviceAccount and ownerReference apply. The runners are granted, cluster-wide, exactly what the
+profile's requests need. \`--result-format kperf --result FILE\` writes the merged result in kperf's JSON: total is
+the sum of the runners', percentiles come from the merged digests.`;
 
 /** `loadgen rg run|status|result|delete` (and `rg runner`, what each pod runs). */
 export function rgCommand(): Command {
   const rg = new Command("rg").description("runner groups: one test split across N runner pods, merged and judged here").addHelpText("after", HELP);
   rg.addCommand(
-    addFlags(new Command("run").description("run a scenario (one execution segment per pod) on N runner pods").argument("<file>", "scenario (.ts or .js)"), RG_RUN_FLAGS)
+    addFlags(
+      new Command("run").description("run a scenario (one execution segment per pod), or a kperf profile or runner-group spec (the whole profile in every pod, as kperf), on N runner pods").argument("<file>", "scenario (.ts or .js), kperf load profile or runner-group spec (.yaml)"),
+      RG_RUN_FLAGS,
+    )
       .action(async (file: string, flags: RgRunFlags) => exitWith(await rgRunAction(file, flags))),
   );
   rg.addCommand(
@@ -182,6 +190,7 @@ async function rgRunAction(file: string, flags: RgRunFlags): Promise<number> {
   try {
     if (flags.out.length > 0) throw new InvalidOptionsError(["--out: a runner group has no samples to stream (its runners send metric snapshots, not samples); use --summary-export or handleSummary"]);
     if (flags.executionSegment !== undefined || flags.executionSegmentSequence !== undefined) throw new InvalidOptionsError(["--execution-segment: a runner group splits the test into execution segments of its own (one per pod)"]);
+    if (flags.rawData) throw new InvalidOptionsError(["--raw-data: a runner group's runners send merged digests, not every latency (its kperf result has the percentiles; run the profile with `loadgen run --raw-data` for raw data)"]);
     outputs = createRunOutputs({ ...flags, color: flags.color && !!process.stdout.isTTY }, c.streams);
   } catch (e) {
     return reportError(e);
@@ -197,7 +206,7 @@ async function rgRunAction(file: string, flags: RgRunFlags): Promise<number> {
     const { preparePodGroupRun } = await import("../group/pod-group-run.ts");
     run = await preparePodGroupRun({
       script: file,
-      count: flags.count ?? 1,
+      count: flags.count,
       namespace: flags.namespace,
       image,
       placement: { realNode, nodeSelector: Object.keys(flags.nodeSelector).length ? flags.nodeSelector : undefined, separate: flags.separate },
@@ -209,6 +218,7 @@ async function rgRunAction(file: string, flags: RgRunFlags): Promise<number> {
       tolerateLost: flags.tolerateLost,
       readyTimeoutMs: flags.readyTimeout,
       allow: flags.allow,
+      kperf: kperfRequest(flags),
       cluster,
       log: c.log,
     });
@@ -297,7 +307,9 @@ async function groupStatus(kc: KubeConfig, namespace: string, name: string): Pro
   const conditions = (job.status?.conditions ?? []).filter((x) => x.status === "True").map((x) => x.type);
   return {
     job: `${conditions.join(",") || "Running"}; ${job.status?.succeeded ?? 0} succeeded, ${job.status?.failed ?? 0} failed, ${job.status?.active ?? 0} active of ${job.spec?.completions}`,
-    active: pods.items.filter((p) => p.status?.phase === "Pending" || p.status?.phase === "Running").length,
+    // A runner whose container has ended is not running, though the kubelet may report its pod's phase as Running
+    // for a while longer (it sets the final phase once the pod is torn down).
+    active: pods.items.filter((p) => (p.status?.phase === "Pending" || p.status?.phase === "Running") && !p.status?.containerStatuses?.find((x) => x.name === RUNNER_CONTAINER)?.state?.terminated).length,
     pods: pods.items
       .map((p) => {
         const st = p.status?.containerStatuses?.find((x) => x.name === RUNNER_CONTAINER);

@@ -1,5 +1,6 @@
 // `loadgen rg runner --payload DIR`: what each pod of a runner group's Job runs. Its index is the Job's
-// JOB_COMPLETION_INDEX, its segment the index-th of the group's equal segments; the scenario and its __ENV come from
+// JOB_COMPLETION_INDEX, its segment the index-th of the group's equal segments (a kperf profile: the whole of it, as
+// in kperf); the scenario and its __ENV come from
 // the payload ConfigMaps mounted at DIR (a loadgen archive, as `loadgen run FILE.tar` runs one). It speaks the runner-group protocol: messages on stdout (the pod's log),
 // commands from the control ConfigMap (runtime/group/pod-endpoint.ts), logs on stderr (also in the pod's log,
 // unmarked).
@@ -15,6 +16,8 @@ import type { GroupManifest } from "../group/pod-objects.ts";
 import { podEndpoint } from "../group/pod-endpoint.ts";
 import { encodeMessage } from "../group/protocol.ts";
 import { runRunner } from "../group/runner.ts";
+import { archivedKperfProfile } from "../formats/kperf-runner-group.ts";
+import { runKperfRunner } from "../kperf/kperf-runner.ts";
 
 export async function rgRunnerAction(payloadDir: string): Promise<number> {
   const log = (line: string) => void process.stderr.write(line + "\n");
@@ -34,9 +37,18 @@ export async function rgRunnerAction(payloadDir: string): Promise<number> {
     kubeConfig.loadFromCluster();
     const namespace = process.env.LOADGEN_RG_NAMESPACE ?? readFileSync("/var/run/secrets/kubernetes.io/serviceaccount/namespace", "utf8").trim();
     endpoint = await podEndpoint({ kubeConfig, namespace, control: manifest.control, log, write });
+    if (index >= manifest.count) throw new LoadgenError(`runner index ${index} is outside the group of ${manifest.count}`, ExitCode.invalidConfig);
+    if (archive.meta.content === "document") {
+      // A kperf profile: as in kperf, every runner runs the whole of it.
+      log(`loadgen rg runner: group ${manifest.name}, runner ${index} of ${manifest.count}, the whole kperf profile`);
+      const { profile } = archivedKperfProfile(archive, file, { cli: manifest.cli, env: manifest.env, cluster: {}, runId: manifest.runId, log });
+      const scenario = path.basename(archive.meta.input.source).replace(/\.ya?ml$/i, "");
+      const code = await runKperfRunner(profile, endpoint, { index, log, runId: manifest.runId, scenario, cluster: {} });
+      endpoint.close();
+      return code;
+    }
     const { segments, sequence } = equalSegments(manifest.count);
-    const segment = segments[index];
-    if (segment === undefined) throw new LoadgenError(`runner index ${index} is outside the group of ${manifest.count}`, ExitCode.invalidConfig);
+    const segment = segments[index]!;
     log(`loadgen rg runner: group ${manifest.name}, runner ${index} of ${manifest.count}, segment ${segment}`);
     const prepared = await prepareArchive(archive, file, {
       cli: { ...manifest.cli, ...(manifest.split === "segments" ? { executionSegment: segment, executionSegmentSequence: sequence } : {}) },

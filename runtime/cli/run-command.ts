@@ -11,7 +11,7 @@ import type { Output, OutputStreams } from "../output/types.ts";
 import { addFlags } from "./flags.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { reportError } from "./report-error.ts";
-import { RUN_FLAGS, type RunFlags } from "./run-flags.ts";
+import { kperfRequest, RUN_FLAGS, type RunFlags } from "./run-flags.ts";
 
 /**
  * `loadgen run FILE`: runs a scenario, a kperf profile or a KubeVirt workload (runtime/formats/) and exits 0, or 99
@@ -26,13 +26,6 @@ export function runCommand(): Command {
     // Sockets or timers a scenario left behind must not keep the process (and CI) waiting.
     setImmediate(() => process.exit());
   });
-}
-
-/** `--rate`, `--total`, … as the kperf formats read them; undefined values are flags not given. */
-function kperfRequest(flags: RunFlags): RunRequest["kperf"] {
-  const { rate, total, conns, client, disableHttp2, maxRetries, rawData } = flags;
-  const contentType = flags.contentType as "json" | "protobuf" | undefined;
-  return { overrides: { rate, total, conns, client, contentType, disableHTTP2: disableHttp2, maxRetries }, rawData };
 }
 
 async function runAction(file: string, flags: RunFlags): Promise<number> {

@@ -1,4 +1,5 @@
 /** The flags of `loadgen run` (and the execution overrides `loadgen inspect` shares), as tables (flags.ts). */
+import type { RunRequest } from "../formats/format.ts";
 import { CLUSTER_FLAGS } from "./cluster-flags.ts";
 import { collect, commaList, countOrAuto, envPair, integer, nonNegativeInt, nonNegativeNumber, positiveInt, runIdFlag, thresholdPair } from "./flag-parsers.ts";
 import { negatedFlag, parsedFlag, repeatableFlag, switchFlag, textFlag, type FlagValues } from "./flags.ts";
@@ -28,6 +29,13 @@ export const KPERF_FLAGS = {
   resultFormat: textFlag("--result-format <format>", "kperf: kperf's result JSON instead of the text summary (text: the summary only)", { group: KPERF }),
   result: textFlag("--result <file>", "write the --result-format output to a file instead of stdout (the text summary is then printed too)", { group: KPERF }),
 };
+
+/** `--rate`, `--total`, … as the kperf formats read them; undefined values are flags not given. */
+export function kperfRequest(flags: FlagValues<typeof KPERF_FLAGS>): RunRequest["kperf"] {
+  const { rate, total, conns, client, disableHttp2, maxRetries, rawData } = flags;
+  const contentType = flags.contentType as "json" | "protobuf" | undefined;
+  return { overrides: { rate, total, conns, client, contentType, disableHTTP2: disableHttp2, maxRetries }, rawData };
+}
 
 /** Where the run's samples and end-of-test summary go (runtime/output/registry.ts). */
 export const OUTPUT_FLAGS = {

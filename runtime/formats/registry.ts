@@ -77,7 +77,7 @@ const KPERF_FLAG: Readonly<Record<keyof KperfOverrides, string>> = {
 };
 
 /** Names the kperf flags a request sets, for a format that takes none. */
-function kperfFlagsSet(request: RunRequest): string[] {
+export function kperfFlagsSet(request: RunRequest): string[] {
   const overrides = request.kperf?.overrides ?? {};
   const set = (Object.keys(KPERF_FLAG) as Array<keyof KperfOverrides>).filter((k) => overrides[k] !== undefined).map((k) => KPERF_FLAG[k]);
   if (request.kperf?.rawData) set.push("--raw-data");

@@ -1,10 +1,11 @@
 /**
  * `loadgen rg delete NAME`: every object of a group (by its loadgen.io/runner-group label): the Job, its pods, the
- * payload and control ConfigMaps, the ServiceAccount, Role and RoleBinding; then waits until they are gone. A
+ * payload and control ConfigMaps, the ServiceAccount, Role and RoleBinding (and a kperf group's ClusterRole and
+ * ClusterRoleBinding); then waits until they are gone. A
  * `serviceAccount` the group was given (kperf's) is not the group's and carries no label, so it stays.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { GROUP_LABEL } from "./pod-objects.ts";
+import { clusterAccessName, GROUP_LABEL } from "./pod-objects.ts";
 
 /** The kinds a group is made of, with how to list and delete them. */
 const KINDS = [
@@ -14,6 +15,9 @@ const KINDS = [
   { apiVersion: "v1", kind: "ServiceAccount" },
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
   { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role" },
+  // A kperf profile's group: its cluster-wide access (named after the namespace, so another's is never taken).
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", clusterScoped: true },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", clusterScoped: true },
 ] as const;
 
 /** Deletes the group's objects and waits (up to `timeoutMs`) until they are gone; returns how many there were. */
@@ -22,10 +26,14 @@ export async function deleteGroup(kc: KubeConfig, namespace: string, name: strin
   const api = KubernetesObjectApi.makeApiClient(kc);
   const labelSelector = `${GROUP_LABEL}=${name}`;
   const find = async () => {
-    const found: Array<{ apiVersion: string; kind: string; metadata: { name: string; namespace: string } }> = [];
+    const found: Array<{ apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }> = [];
     for (const k of KINDS) {
-      const list = await api.list(k.apiVersion, k.kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
-      for (const item of list.items) found.push({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name: item.metadata!.name!, namespace } });
+      const cluster = "clusterScoped" in k;
+      const list = await api.list(k.apiVersion, k.kind, cluster ? undefined : namespace, undefined, undefined, undefined, undefined, labelSelector);
+      for (const item of list.items) {
+        if (cluster && item.metadata!.name !== clusterAccessName(namespace, name)) continue;
+        found.push({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name: item.metadata!.name!, ...(cluster ? {} : { namespace }) } });
+      }
     }
     return found;
   };

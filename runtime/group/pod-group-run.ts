@@ -30,7 +30,14 @@ import type { Archive } from "../archive/archive.ts";
 import { readArchiveFile } from "../archive/read-archive.ts";
 import { archiveBytes } from "../archive/write-archive.ts";
 import { archiveInput } from "../formats/archive-input.ts";
+import type { RunRequest } from "../formats/format.ts";
+import type { KperfProfile } from "../kperf/profile.ts";
+import { archivedKperfProfile } from "../formats/kperf-runner-group.ts";
+import { kperfFlagsSet } from "../formats/registry.ts";
 import { prepareArchivedScenario } from "../formats/loadgen-archive.ts";
+import { prepareKperfRun } from "../kperf/kperf-run.ts";
+import { profileAccess } from "../kperf/profile-access.ts";
+import { kperfGroupLoad } from "./kperf-group-load.ts";
 import { DEFAULT_ACCESS_RULES, type AccessRule } from "../job/job-spec.ts";
 import { stdlibModules } from "../../stdlib/modules.ts";
 import { decodeLine, type CoordinatorCommand } from "./protocol.ts";
@@ -47,8 +54,10 @@ export interface GroupCluster {
 }
 
 export interface PodGroupRunOptions {
+  /** A scenario, a kperf load profile, or a kperf runner-group spec (or an archive of one). */
   readonly script: string;
-  readonly count: number;
+  /** Runner pods; default a runner-group spec's count, else 1. */
+  readonly count?: number;
   readonly namespace: string;
   readonly image: string;
   readonly placement: PodPlacement;
@@ -64,6 +73,8 @@ export interface PodGroupRunOptions {
   readonly ownerReference?: string;
   /** `--allow` rules (loadgen job's) for a scenario that talks to the cluster; its default when none is given. */
   readonly allow?: readonly AccessRule[];
+  /** kperf's `--result-format kperf` `--raw-data` and overrides, for a profile. */
+  readonly kperf?: RunRequest["kperf"];
   readonly cluster: GroupCluster;
   readonly log: (line: string) => void;
 }
@@ -91,25 +102,67 @@ export async function preparePodGroupRun(o: PodGroupRunOptions): Promise<PodGrou
   // The runners run the scenario's archive (loadgen archive's): the bundle, the files its init code opens, its
   // resolved options, so every pod runs exactly what was checked here, with no source tree. The coordinator runs the
   // same archive.
-  const archived = await archiveInput(o.script, { cli: o.cli, env: o.env, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId, log: o.log });
-  if (archived.archive.meta.content !== "scenario") throw new InvalidOptionsError(["loadgen rg run runs scenarios (a .ts or .js file); kperf load profiles and runner-group specs are not supported by rg run yet (run them with `loadgen run`, which runs the profile once)"], o.script);
+  const archived = await archiveInput(o.script, { cli: o.cli, env: o.env, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId, log: o.log, kperf: o.kperf });
+  if (archived.archive.meta.content === "document") return prepareKperfGroupRun(archived.archive, name, o);
+  const kperfFlags = kperfFlagsSet({ cli: o.cli, env: o.env, cluster: o.cluster.flags, runId: o.runId, log: o.log, kperf: o.kperf });
+  if (kperfFlags.length) throw new InvalidOptionsError(kperfFlags.map((f) => `${f}: applies to kperf load profiles and runner-group specs; this file is a scenario`), o.script);
+  const count = o.count ?? 1;
   const payload = archiveBytes(archived.archive, { gzip: true });
   const prepared = await prepareArchive(archived.archive, o.script, { cli: o.cli, env: o.env, log: o.log, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId });
   const scenario = path.basename(archived.archive.meta.input.source).replace(/\.[cm]?[jt]s$/, "");
-  const { segments } = equalSegments(o.count);
+  const { segments } = equalSegments(count);
   const manifest: GroupManifest = {
-    name, runId: o.runId, count: o.count, entry: ARCHIVE_ENTRY, parts: 1, split: "segments", cli: o.cli, env: o.env, control: controlName(name),
+    name, runId: o.runId, count, entry: ARCHIVE_ENTRY, parts: 1, split: "segments", cli: o.cli, env: o.env, control: controlName(name),
   };
   const clusterModules = new Set(stdlibModules.filter((m) => m.usesCluster).map((m) => m.specifier));
   const talksToCluster = [...archived.stdlibImports].some((s) => clusterModules.has(s));
   const access = o.allow?.length ? o.allow : talksToCluster ? DEFAULT_ACCESS_RULES : [];
   const objects = groupObjects({
-    name, namespace: o.namespace, runId: o.runId, scenario, count: o.count, image: o.image, manifest,
+    name, namespace: o.namespace, runId: o.runId, scenario, count, image: o.image, manifest,
     payload, placement: o.placement, serviceAccount: o.serviceAccount, ownerReference: o.ownerReference, access,
   });
   await createAll(o.cluster.kubeConfig, objects);
-  o.log(`loadgen: runner group ${name}: ${o.count} runner pod${o.count === 1 ? "" : "s"} (Job ${o.namespace}/${name}, one execution segment each, image ${o.image})`);
-  return groupRun(prepared, { name, namespace: o.namespace, segments, tolerateLost: o.tolerateLost, readyTimeoutMs: o.readyTimeoutMs, cluster: o.cluster, log: o.log, title: `${o.script}, on ${o.count} runner pods` });
+  o.log(`loadgen: runner group ${name}: ${count} runner pod${count === 1 ? "" : "s"} (Job ${o.namespace}/${name}, one execution segment each, image ${o.image})`);
+  return groupRun(prepared, { name, namespace: o.namespace, segments, tolerateLost: o.tolerateLost, readyTimeoutMs: o.readyTimeoutMs, cluster: o.cluster, log: o.log, title: `${o.script}, on ${count} runner pods` });
+}
+
+/**
+ * A kperf profile or runner-group spec on runner pods, as kperf runs one: `count` runners (the spec's, unless --count
+ * says otherwise), each running the whole profile, placed by its nodeAffinity, as its serviceAccount, owned by its
+ * ownerReference; granted cluster-wide what the profile's requests need. The run is kperf-run.ts's with the group as
+ * its load (kperf-group-load.ts).
+ */
+async function prepareKperfGroupRun(archive: Archive, name: string, o: PodGroupRunOptions): Promise<PodGroupRun> {
+  const request: RunRequest = { cli: o.cli, env: o.env, cluster: o.cluster.flags, thresholds: o.thresholds, runId: o.runId, log: o.log, kperf: o.kperf };
+  const { profile, group: spec } = archivedKperfProfile(archive, o.script, request);
+  const count = o.count ?? spec?.count ?? 1;
+  const scenario = path.basename(archive.meta.input.source).replace(/\.ya?ml$/i, "");
+  const manifest: GroupManifest = { name, runId: o.runId, count, entry: ARCHIVE_ENTRY, parts: 1, split: "whole", cli: o.cli, env: o.env, control: controlName(name) };
+  const placement = { ...o.placement, ...(spec?.nodeAffinity ? { nodeAffinity: spec.nodeAffinity } : {}) };
+  const serviceAccount = o.serviceAccount ?? spec?.serviceAccount;
+  const objects = groupObjects({
+    name, namespace: o.namespace, runId: o.runId, scenario, count, image: o.image, manifest, payload: archiveBytes(archive, { gzip: true }),
+    placement, serviceAccount, ownerReference: o.ownerReference ?? spec?.ownerReference, clusterAccess: [...profileAccess(profile), ...(o.allow ?? [])],
+  });
+  const title = `${o.script}, on ${count} runner pods, each running the whole profile`;
+  // Prepared (thresholds, cluster access) before anything is created: a bad threshold leaves nothing behind.
+  const run = await kperfGroupRun(profile, archive, { name, namespace: o.namespace, count, tolerateLost: o.tolerateLost, readyTimeoutMs: o.readyTimeoutMs, cluster: o.cluster, log: o.log, title, thresholds: o.thresholds, runId: o.runId, file: o.script });
+  await createAll(o.cluster.kubeConfig, objects);
+  o.log(`loadgen: runner group ${name}: ${count} runner pod${count === 1 ? "" : "s"} (Job ${o.namespace}/${name}, each running the whole profile, as kperf's runners; image ${o.image}${serviceAccount ? `; as ServiceAccount ${serviceAccount}` : ""})`);
+  return run;
+}
+
+/** The Run of a kperf group whose objects exist (or are about to): kperf-run.ts's, with the group's pods as its load. */
+async function kperfGroupRun(profile: KperfProfile, archive: Archive, o: Omit<GroupRunOptions, "segments"> & { count: number; thresholds?: PodGroupRunOptions["thresholds"]; runId: string; file: string }): Promise<PodGroupRun> {
+  const group = new PodGroup({ kubeConfig: o.cluster.kubeConfig, namespace: o.namespace, name: o.name, count: o.count, segments: Array.from({ length: o.count }, () => "whole"), log: o.log, readyTimeoutMs: o.readyTimeoutMs });
+  const run = await prepareKperfRun(profile, {
+    file: o.file, format: archive.meta.input.format, runId: o.runId, cluster: o.cluster.flags, log: o.log, thresholds: o.thresholds, title: o.title,
+    load: kperfGroupLoad(() => group.links, { noun: "runners", columns: { name: "pod", where: "node" }, log: o.log, tolerateLost: o.tolerateLost }),
+  });
+  return {
+    runId: o.runId, name: o.name, namespace: o.namespace, title: o.title, times: group.times, group,
+    execute: (x: RunExecuteOptions) => executeGroup(group, o, () => run.execute(x)),
+  };
 }
 
 /** What a reattaching coordinator finds of a group. */
@@ -157,9 +210,16 @@ export async function reattachPodGroupRun(o: { name: string; namespace: string; 
   const file = writePayload(found.payload, m.entry);
   const archive = readArchiveFile(file);
   if (archive === undefined) throw new LoadgenError(`runner group ${o.name}: its payload is not a loadgen archive`, ExitCode.invalidConfig);
+  const finishedBefore = found.control.finished === undefined ? undefined : (JSON.parse(found.control.finished) as { exitCode: number });
+  if (archive.meta.content === "document") {
+    const { profile } = archivedKperfProfile(archive, file, { cli: m.cli, env: m.env, cluster: o.cluster.flags, thresholds: o.thresholds, runId: m.runId, log: o.log });
+    const title = `${archive.meta.input.source} (reattached), on ${m.count} runner pods, each running the whole profile`;
+    const run = await kperfGroupRun(profile, archive, { name: o.name, namespace: o.namespace, count: m.count, tolerateLost: o.tolerateLost ?? 0, readyTimeoutMs: 60_000, cluster: o.cluster, log: o.log, title, thresholds: o.thresholds, runId: m.runId, file: archive.meta.input.source });
+    return { ...run, reattached: { setupJson: undefined, teardown: false }, finished: finishedBefore };
+  }
   const prepared = await prepareArchive(archive, file, { cli: m.cli, env: m.env, log: o.log, cluster: o.cluster.flags, thresholds: o.thresholds, runId: m.runId });
   const { segments } = equalSegments(m.count);
-  const finished = found.control.finished === undefined ? undefined : (JSON.parse(found.control.finished) as { exitCode: number });
+  const finished = finishedBefore;
   const run = groupRun(prepared, { name: o.name, namespace: o.namespace, segments, tolerateLost: o.tolerateLost ?? 0, readyTimeoutMs: 60_000, cluster: o.cluster, log: o.log, title: `${m.entry} (reattached), on ${m.count} runner pods` });
   const setupJson = start?.type === "start" ? start.setupJson : undefined;
   return { ...run, reattached: { setupJson, teardown: finished === undefined }, finished };
@@ -210,18 +270,21 @@ function groupRun(prepared: PreparedRun, o: GroupRunOptions): PodGroupRun {
     title: o.title,
     times: group.times,
     group,
-    async execute(x: RunExecuteOptions): Promise<RunResult> {
-      await group.open();
-      try {
-        const result = await executeRun(prepared, { ...x, input: { format: "runner-group", source: o.title }, execution });
-        await group.flushed();
-        await markFinished(o.cluster.kubeConfig, o.namespace, o.name, result.exitCode).catch((e) => o.log(`WARN  could not record the group's end in ${controlName(o.name)}: ${(e as Error).message}`));
-        return result;
-      } finally {
-        group.close();
-      }
-    },
+    execute: (x: RunExecuteOptions) => executeGroup(group, o, () => executeRun(prepared, { ...x, input: { format: "runner-group", source: o.title }, execution })),
   };
+}
+
+/** Runs a group's run with its pods followed, and records its end in the control ConfigMap (reattaching reads it). */
+async function executeGroup(group: PodGroup, o: Pick<GroupRunOptions, "cluster" | "namespace" | "name" | "log">, execute: () => Promise<RunResult>): Promise<RunResult> {
+  await group.open();
+  try {
+    const result = await execute();
+    await group.flushed();
+    await markFinished(o.cluster.kubeConfig, o.namespace, o.name, result.exitCode).catch((e) => o.log(`WARN  could not record the group's end in ${controlName(o.name)}: ${(e as Error).message}`));
+    return result;
+  } finally {
+    group.close();
+  }
 }
 
 /** Records in the control ConfigMap that a coordinator finished the group (teardown ran): reattaching skips it. */

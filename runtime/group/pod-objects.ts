@@ -7,7 +7,9 @@
  * - `<group>-runner`: a ServiceAccount, and a Role + RoleBinding granting it get/list/watch on the control ConfigMap
  *   only (by resourceNames), plus, for a scenario that talks to the cluster (imports loadgen/k8s or a module built on
  *   it), `loadgen job`'s rules: `--allow`'s, or by default get/list/watch of the usual workload kinds, never secrets,
- *   never writes. A kperf spec's `serviceAccount` is used instead of a new one; the binding grants it the same;
+ *   never writes. A kperf spec's `serviceAccount` is used instead of a new one; the binding grants it the same. A kperf
+ *   profile's runners get, cluster-wide, what its requests need (`loadgen-rg-<namespace>-<group>`: a ClusterRole and
+ *   ClusterRoleBinding, labelled like the rest);
  * - `<group>`: an Indexed Job, completions = parallelism = count, one pod per execution segment (the pod reads its
  *   index from JOB_COMPLETION_INDEX), never retried (backoffLimitPerIndex 0: a failed runner is not replaced, and,
  *   unlike backoffLimit 0, does not make the Job controller kill the others, so `--tolerate-lost` can go on).
@@ -77,11 +79,15 @@ export interface GroupSpec {
   readonly ownerReference?: string;
   /** What the scenario may do in the namespace (it talks to the cluster): rules added to the runners' Role. */
   readonly access?: readonly AccessRule[];
+  /** What the runners may do cluster-wide (a kperf profile's requests, runtime/kperf/profile-access.ts): a ClusterRole. */
+  readonly clusterAccess?: readonly AccessRule[];
 }
 
 export const controlName = (group: string) => `${group}-control`;
 export const runnerAccountName = (group: string) => `${group}-runner`;
 export const payloadName = (group: string, i: number) => `${group}-payload-${i}`;
+/** The ClusterRole and ClusterRoleBinding of a group that has cluster-wide access: named after its namespace too. */
+export const clusterAccessName = (namespace: string, group: string) => `loadgen-rg-${namespace}-${group}`;
 
 /** Every object of the group, in the order to create them (the Job last: its pods mount the rest). */
 export function groupObjects(spec: GroupSpec): KubeObject[] {
@@ -122,6 +128,24 @@ export function groupObjects(spec: GroupSpec): KubeObject[] {
       subjects: [{ kind: "ServiceAccount", name: account, namespace: spec.namespace }],
     }),
   ];
+  if (spec.clusterAccess?.length) {
+    const clusterLabelled = (obj: KubeObject): KubeObject => {
+      const o = labelled(obj);
+      delete o.metadata.namespace;
+      return o;
+    };
+    const name = clusterAccessName(spec.namespace, spec.name);
+    rbac.push(
+      clusterLabelled({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name }, rules: spec.clusterAccess.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) }),
+      clusterLabelled({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+        subjects: [{ kind: "ServiceAccount", name: account, namespace: spec.namespace }],
+      }),
+    );
+  }
   const control = labelled({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: controlName(spec.name) }, data: {} });
   return [...payloads, control, ...rbac, labelled(job(spec, account, parts.length))];
 }

@@ -1,8 +1,8 @@
 // kperf's runner-group spec (Azure/kperf api/types/runner_group.go RunnerGroupSpec): `count` runners, each running the
 // `loadProfile`, optionally placed by `nodeAffinity` and run as `serviceAccount`, owned by `ownerReference`. Every
 // profile kperf ships (contrib/internal/manifests/loadprofile/*.yaml) is written this way. `loadgen run` runs the
-// wrapped profile once, here; the runner-group fields are for `loadgen rg run` (coming), so they are checked for
-// shape (kperf would refuse a file that gets them wrong) and otherwise reported as ignored.
+// wrapped profile once, here, and says it ignores the runner-group fields; `loadgen rg run` runs `count` runner pods,
+// each the whole profile, placed and owned as the fields say.
 import { Field } from "./fields.ts";
 import { readKperfProfile, type KperfProfile, type ParseProfileOptions } from "./profile.ts";
 
@@ -11,6 +11,12 @@ export interface RunnerGroupSpec {
   readonly profile: KperfProfile;
   /** The runner-group fields the file sets besides loadProfile (count, nodeAffinity, …), in file order. */
   readonly groupFields: readonly string[];
+  /** Label key → accepted values: the nodes runners may run on. */
+  readonly nodeAffinity?: Readonly<Record<string, readonly string[]>>;
+  /** Run the runners as this ServiceAccount (of the group's namespace) instead of a new one. */
+  readonly serviceAccount?: string;
+  /** `apiVersion:kind:name:uid`: the owner every object of the group gets. */
+  readonly ownerReference?: string;
 }
 
 const GROUP_FIELDS = ["count", "nodeAffinity", "serviceAccount", "ownerReference"] as const;
@@ -41,7 +47,8 @@ export function parseRunnerGroupSpec(doc: unknown, o: ParseProfileOptions = {}):
       if (!Array.isArray(values.value) || values.value.some((v) => typeof v !== "string")) values.problem("must be a list of label values (strings)");
     }
   }
-  root.at("serviceAccount").string();
+  const account = root.at("serviceAccount");
+  const serviceAccount = account.string();
   const owner = root.at("ownerReference");
   const ref = owner.string();
   // kperf splits it in at most 4 at ":" (runner/group/handler.go buildOwnerReference); the UID may hold more.
@@ -49,5 +56,12 @@ export function parseRunnerGroupSpec(doc: unknown, o: ParseProfileOptions = {}):
   const profile = readKperfProfile(root.at("loadProfile"), o);
   root.throwIfProblems();
   const groupFields = root.keys().filter((k) => (GROUP_FIELDS as readonly string[]).includes(k) && !root.at(k).missing);
-  return { count, profile: profile!, groupFields };
+  return {
+    count,
+    profile: profile!,
+    groupFields,
+    ...(affinity.missing ? {} : { nodeAffinity: affinity.value as Record<string, string[]> }),
+    ...(account.missing || serviceAccount === "" ? {} : { serviceAccount }),
+    ...(owner.missing || ref === "" ? {} : { ownerReference: ref }),
+  };
 }

@@ -12,6 +12,7 @@ import { InvalidOptionsError } from "../../runtime/errors.ts";
 import { FieldProblems } from "../../runtime/kperf/fields.ts";
 import { isKperfProfile, parseKperfProfile, type KperfSpec, type TimeSeriesSpec, type WeightedSpec } from "../../runtime/kperf/profile.ts";
 import { isRunnerGroupSpec, parseRunnerGroupSpec } from "../../runtime/kperf/runner-group.ts";
+import { profileAccess } from "../../runtime/kperf/profile-access.ts";
 import { KNOWN_FORMATS } from "../../runtime/formats/registry.ts";
 import { runFile } from "../fixtures/run-scenario.ts";
 
@@ -62,6 +63,15 @@ test("kperf's runner-group files are recognised by count + loadProfile and give 
   if (patch.kind !== "patch") return;
   assert.equal([patch.name, patch.keySpaceSize, patch.patchType], ["runkperf-cm-kperf-read-update", 100, "merge"]);
   assert.equal(JSON.parse(patch.body), { metadata: { labels: { "test-label": "mutation-test" } } });
+});
+
+test("a runner group's runners are granted exactly what the profile's requests need (verbs per resource), for kperf's files", () => {
+  const access = (name: string) => profileAccess(parseRunnerGroupSpec(load(name)).profile).map((r) => `${r.apiGroups.join(",") || "core"}/${r.resources.join(",")}: ${r.verbs.join(",")}`);
+  assert.equal(access("node10_job1_pod100.yaml"), ["core/events: list", "core/pods: list"]);
+  assert.equal(access("list_configmaps.yaml"), ["core/configmaps: list"]);
+  assert.equal(access("read_update.yaml"), ["core/configmaps: list,patch"]);
+  // Exact requests (time-series): each method's verb.
+  assert.equal(access("timeseries_simple.yaml"), ["core/configmaps: get,list", "core/events: list", "core/pods: get,list"]);
 });
 
 test("kperf's time-series example (PR #223) gives its buckets in order, with each exact request's fields", () => {

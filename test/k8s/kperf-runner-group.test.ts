@@ -42,7 +42,7 @@ test("kperf's node10_job1_pod100.yaml runs its wrapped profile once: the kperf r
   assert.is(result.errorStats, undefined, JSON.stringify(result.errorStats));
   assert.is(r.summary.metrics.k8s_requests?.values.count, 1000);
   const notice = logs.filter((l) => l.includes("runner-group spec"));
-  assert.equal(notice, ["kperf: runner-group spec: count (1) applies to runner groups (loadgen rg run, coming) and is ignored by loadgen run: its loadProfile runs once, from here"]);
+  assert.equal(notice, ["kperf: runner-group spec: count (1) applies to runner groups (`loadgen rg run` runs the spec on runner pods) and is ignored by loadgen run: its loadProfile runs once, from here"]);
   assert.ok(logs.some((l) => l.startsWith("kperf: spec 1/1: rate unlimited/s, total 1000, conns 10, client 10")), logs.join("\n"));
 });
 
@@ -74,7 +74,7 @@ loadProfile:
   const resultFile = path.join(tmp, "group-result.json");
   const r = await runCli(["run", "--kubeconfig", kubeconfig, "--result-format", "kperf", "--result", resultFile, file], { timeoutMs: 120_000 });
   assert.is(r.exitCode, 0, r.stderr);
-  assert.match(r.stderr, "kperf: runner-group spec: count (5), nodeAffinity, serviceAccount apply to runner groups (loadgen rg run, coming) and are ignored by loadgen run");
+  assert.match(r.stderr, "kperf: runner-group spec: count (5), nodeAffinity, serviceAccount apply to runner groups (`loadgen rg run` runs the spec on runner pods) and are ignored by loadgen run");
   const result = JSON.parse(readFileSync(resultFile, "utf8"));
   assert.is(result.total, 40, "the profile's total, once: not count × total");
   assert.equal(Object.keys(result.percentileLatenciesByURL).sort(), [`GET ${server}/api/v1/namespaces/{name}`, `LIST ${server}/api/v1/namespaces?resourceVersion=0`]);
