@@ -1,5 +1,6 @@
 import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
 import type { ThresholdResults } from "../metrics/thresholds.ts";
+import { judgeTick, TICK_MS } from "./judge-tick.ts";
 import { finishOutputs, startOutputs } from "../output/end-of-test.ts";
 import { buildSummary, type Summary } from "../output/summary/build-summary.ts";
 import type { Output } from "../output/types.ts";
@@ -13,8 +14,6 @@ import type { ScenarioExecution, ScenarioProgress } from "./scenario-execution.t
 export { plannedVus } from "./local-execution.ts";
 export type { ScenarioProgress } from "./scenario-execution.ts";
 
-/** How often thresholds are judged, gauges sampled, outputs flushed and progress reported during the run. */
-const TICK_MS = 500;
 
 /** What an executing run needs besides the prepared script. */
 export interface ExecuteOptions {
@@ -89,11 +88,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   const tick = () => {
     execution.tick();
     if (run.wiring.abortRequested !== undefined) abort(run.wiring.abortRequested, ExitCode.scriptAborted);
-    if (!o.noThresholds && run.thresholds.definitions.length) {
-      thresholds = run.thresholds.evaluate(engine, elapsed());
-      if (thresholds.abort) abort(thresholds.abortReason ?? "a threshold with abortOnFail failed", ExitCode.thresholdsFailed);
-    }
-    engine.flush();
+    thresholds = judgeTick(engine, run.thresholds, !o.noThresholds && run.thresholds.definitions.length > 0, elapsed(), abort) ?? thresholds;
     o.onProgress?.(execution.progress(), elapsed());
   };
 

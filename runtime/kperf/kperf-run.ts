@@ -8,6 +8,7 @@ import { ExitCode, type ExitCodeValue } from "../exit-codes.ts";
 import type { RunResult } from "../execution/execute-run.ts";
 import { requireClusterAccess, resolveClusterAccess } from "../execution/resolve-cluster-access.ts";
 import type { Run, RunExecuteOptions } from "../execution/run.ts";
+import { judgeTick, TICK_MS } from "../execution/judge-tick.ts";
 import { runThresholds } from "../execution/run-thresholds.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
 import { MetricRegistry } from "../metrics/metric.ts";
@@ -23,9 +24,6 @@ import type { KperfProfile, KperfSpec } from "./profile.ts";
 import { kperfResult } from "./result.ts";
 import { runSpec, type RunSpecOptions, type SpecOutcome } from "./runner.ts";
 import { requestCount } from "./time-series.ts";
-
-/** How often thresholds are judged and outputs flushed, as in a script's run. */
-const TICK_MS = 500;
 
 export interface KperfRunOptions {
   /** The file as the user gave it: the run line, messages, and (its base name) the loadgen.io/scenario label. */
@@ -152,13 +150,7 @@ export async function prepareKperfRun(profile: KperfProfile, o: KperfRunOptions)
     try {
       await load.ready?.(context);
       started = performance.now();
-      ticker = setInterval(() => {
-        if (judge) {
-          const now = thresholds.evaluate(engine, elapsed());
-          if (now.abort) abort(now.abortReason ?? "a threshold with abortOnFail failed", ExitCode.thresholdsFailed);
-        }
-        engine.flush();
-      }, TICK_MS);
+      ticker = setInterval(() => judgeTick(engine, thresholds, judge, elapsed(), abort), TICK_MS);
       loaded = await load.run(context);
     } finally {
       clearInterval(ticker);
