@@ -38,8 +38,8 @@ interface TrackerData {
   scheduledToRunning: Percentiles;
 }
 
-/** The local cluster's kubeconfig, with its real node Ready; a string saying why not otherwise. */
-async function localClusterWithNode(log: (line: string) => void): Promise<{ kubeconfig: string } | { missing: string }> {
+/** The local cluster's kubeconfig, with its real node Ready (started if stopped); a string saying why not otherwise. */
+export async function localClusterWithNode(log: (line: string) => void): Promise<{ kubeconfig: string } | { missing: string }> {
   const { clusterStatus, clusterUp } = await import("../runtime/cluster/local-cluster.ts");
   let status = await clusterStatus();
   if (status.state === "crashed") return { missing: `the local cluster in ${status.dir} has a crashed component (\`loadgen cluster status\`)` };

@@ -4,7 +4,7 @@
 // measured nothing) is printed as INVALID with why, and the bench exits 1 at the end (bench/figures.ts).
 //
 // Parts: `npm run bench` runs them all; `npm run bench -- startup k8s` (or `node --import tsx bench/run.ts startup`)
-// only those named. `http` needs nginx and wrk (and Go for its k6 stand-in). `node` needs the local cluster with its real node (started, and built the first time, if stopped).
+// only those named. `http` needs nginx and wrk (and Go for its k6 stand-in). `node` and `rg` need the local cluster with its real node (started, and built the first time, if stopped).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
@@ -99,6 +99,13 @@ const parts: Record<string, () => Promise<void>> = {
     const { benchNode } = await import("./node-bench.ts");
     console.log("\npod startup on the local cluster: real node (kubelet + containerd + runc) beside a kwok pool, one run of loadgen/kwok trackers");
     for (const [name, value] of Object.entries(await benchNode())) row(name, value, name.includes("created → running") ? "SLO: p99 ≤ 5 s" : "");
+  },
+
+  // Needs the local cluster with its real node, as `node` does.
+  async rg() {
+    const { benchRg } = await import("./rg-bench.ts");
+    console.log("\nrunner groups: `loadgen rg run` on runner pods of the local cluster's real node, coordinated through the API server");
+    for (const [name, value] of Object.entries(await benchRg())) row(name, value, "");
   },
 };
 
