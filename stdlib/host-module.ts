@@ -9,6 +9,7 @@ import type { TagRegistry, TagSet } from "../runtime/metrics/tags.ts";
 import type { MetricsEngine } from "../runtime/metrics/engine.ts";
 import type { ClusterAccess, ClusterFlags, LocalClusterInfo } from "../runtime/kube/cluster-access.ts";
 import type { ScriptFiles } from "../runtime/bundle/script-files.ts";
+import type { ExecutionTuple } from "../runtime/segment/execution-tuple.ts";
 
 /** What crosses the VU boundary as an argument or a result. Objects travel as JSON text, decoded by the shim. */
 export type HostValue = string | number | boolean | null | undefined;
@@ -65,6 +66,12 @@ export interface RunContext {
   readonly engine: MetricsEngine;
   /** The scenario's exported `options`, resolved; undefined until the init VU has evaluated the script. */
   options(): Readonly<Record<string, unknown>> | undefined;
+  /**
+   * This run's execution segment of the test (the whole test unless it is split: `--workers`, `loadgen rg run`,
+   * `--execution-segment`), once the options are resolved. A counter that names objects walks its stripe
+   * (runtime/segment/segmented-index.ts) so that the instances of a split test never make the same name.
+   */
+  segment(): ExecutionTuple;
   /** What `open()` reads: the files below the entry script's folder, or an archive's (and nothing else). */
   readonly scriptFiles: ScriptFiles;
   /** Variables the script sees as `__ENV`. */
@@ -139,6 +146,16 @@ export interface HostModuleInstance {
    * and its tables are printed after the metrics.
    */
   summary?(): Promise<SummaryExtension | undefined>;
+  /**
+   * In a runner of a group (`--workers`, `loadgen rg run`): what this module's summary is built from, as plain JSON,
+   * sent to the coordinator with the runner's last snapshot. Called once, after the runner's scenarios end.
+   */
+  runnerState?(): unknown;
+  /**
+   * In a group's coordinator: folds one runner's runnerState() into this instance, before summary() is called, so the
+   * merged summary has the module's report of the whole test (KubeVirt's SLI tables from every runner's VMIs).
+   */
+  mergeRunnerState?(state: unknown): void;
   /** Called once when the run ends, after the summary; release connections, stop watches. */
   close?(): Promise<void>;
 }

@@ -80,7 +80,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
   for (const name of unknown) o.log(`WARN  thresholds: no one emits a metric named "${name}"; its thresholds will see no data`);
 
   let setupJson: string | undefined;
-  const execution = o.execution?.(run, errors) ?? new LocalExecution(run, errors);
+  const execution: ScenarioExecution = o.execution?.(run, errors) ?? new LocalExecution(run, errors);
   run.wiring.execution = execution.view;
   const elapsed = () => execution.view.elapsedMs();
 
@@ -147,6 +147,7 @@ export async function executeRun(run: PreparedRun, o: ExecuteOptions): Promise<R
     engine.flush();
     thresholds = run.thresholds.evaluate(engine, runMs, { final: true });
     if (thresholds.failed && !o.noThresholds && exitCode === ExitCode.ok) exitCode = ExitCode.thresholdsFailed;
+    mergeRunnerStates(run, execution.moduleStates?.() ?? [], o.log);
     const extensions = await moduleReports(run, o.log);
     const executionReport = execution.report();
     if (executionReport !== undefined) extensions[executionReport.key] = { data: executionReport.data, tables: executionReport.tables };
@@ -185,6 +186,22 @@ async function callWithTimeout(vu: VirtualUser, fn: string, argJson: string | un
 }
 
 /** Each stdlib module's own section of the summary, by specifier; a module whose report fails is logged and left out. */
+/** A group's coordinator: every runner's module states folded into the run's own module instances. */
+function mergeRunnerStates(run: PreparedRun, states: ReadonlyArray<Readonly<Record<string, unknown>>>, log: (line: string) => void): void {
+  run.moduleInstances.forEach((m, i) => {
+    if (!m.mergeRunnerState) return;
+    const specifier = run.moduleSpecifiers[i]!;
+    for (const s of states) {
+      if (s[specifier] === undefined) continue;
+      try {
+        m.mergeRunnerState(s[specifier]);
+      } catch (e) {
+        log(`WARN  ${specifier}: a runner's report could not be merged: ${(e as Error).message}`);
+      }
+    }
+  });
+}
+
 async function moduleReports(run: PreparedRun, log: (line: string) => void): Promise<NonNullable<Summary["extensions"]>> {
   const out: NonNullable<Summary["extensions"]> = {};
   await Promise.all(

@@ -2,6 +2,7 @@ import { stdlibPath } from "../../stdlib/stdlib-path.ts";
 import { bundleScenario, type ScenarioBundle } from "../bundle/bundle.ts";
 import { StackMapper } from "../bundle/source-map.ts";
 import { resolveOptions, type CliOverrides, type ResolvedOptions } from "../config/options.ts";
+import { ExecutionTuple } from "../segment/execution-tuple.ts";
 import { InvalidOptionsError, ScriptError } from "../errors.ts";
 import { registerBuiltinMetrics, type BuiltinMetrics } from "../metrics/builtin.ts";
 import { MetricsEngine } from "../metrics/engine.ts";
@@ -138,6 +139,7 @@ export async function prepareRun(p: PrepareOptions): Promise<PreparedRun> {
     tags,
     engine,
     options: () => resolvedOptions?.raw,
+    segment: () => resolvedOptions?.segment ?? ExecutionTuple.whole,
     scriptFiles,
     env: p.env,
     cluster: p.cluster ?? {},

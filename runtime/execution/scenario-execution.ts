@@ -49,6 +49,8 @@ export interface ScenarioExecution {
   progress(): ScenarioProgress[];
   /** After the scenarios: the execution's part of the summary, if any. */
   report(): ExecutionReport | undefined;
+  /** A group's: its runners' module states (HostModuleInstance.runnerState), for the run's modules to merge. */
+  moduleStates?(): ReadonlyArray<Readonly<Record<string, unknown>>>;
   /** Releases what it holds (runner processes) however the run ended. */
   close(): Promise<void>;
 }

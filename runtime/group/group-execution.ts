@@ -84,6 +84,8 @@ interface RunnerState {
   ended?: string;
   /** What its `done` said of a kperf profile's run. */
   kperf?: RunnerKperfTotals;
+  /** Its modules' states, from its `done`. */
+  modules?: Readonly<Record<string, unknown>>;
 }
 
 export class GroupExecution implements ScenarioExecution {
@@ -190,6 +192,11 @@ export class GroupExecution implements ScenarioExecution {
     };
   }
 
+  /** Each runner's modules' states (runnerState() by specifier), from its `done`, for the coordinator's modules. */
+  moduleStates(): ReadonlyArray<Readonly<Record<string, unknown>>> {
+    return this.#runners.flatMap((r) => (r.modules === undefined ? [] : [r.modules]));
+  }
+
   /** What each runner's `done` said of its kperf profile run (runners without one are left out). */
   kperfTotals(): RunnerKperfTotals[] {
     return this.#runners.flatMap((r) => (r.kperf === undefined ? [] : [r.kperf]));
@@ -248,6 +255,7 @@ export class GroupExecution implements ScenarioExecution {
           this.#exitSoon(r);
           for (const e of m.errors) this.#errors.add(e);
           if (m.kperf !== undefined) r.kperf = m.kperf;
+          if (m.modules !== undefined) r.modules = m.modules;
           if (m.aborted !== undefined) this.#fail(`${r.link.name}: ${m.aborted.reason}`, m.aborted.exitCode as ExitCodeValue);
         }
         return;

@@ -62,6 +62,8 @@ export type RunnerMessage =
       readonly errors: readonly IterationError[];
       /** A kperf profile's runner: its totals (absent for a scenario's runner). */
       readonly kperf?: RunnerKperfTotals;
+      /** Stdlib modules' runnerState() by module specifier, for the coordinator's modules to merge. */
+      readonly modules?: Readonly<Record<string, unknown>>;
     } & RunnerCounts)
   /** The runner cannot go on (its script does not load, its init code threw, …); it exits after this. */
   | { readonly v: 1; readonly type: "failed"; readonly runner: number; readonly reason: string; readonly exitCode: number };

@@ -48,7 +48,7 @@ export interface RunnerShare {
   /** A stop the share asked for itself (test.abort() in a VU), to end the group with; checked at start too. */
   readonly selfAbort: () => { reason: string; exitCode: ExitCodeValue } | undefined;
   /** What `done` says besides the metrics and counts. */
-  done(): Pick<Extract<RunnerMessage, { type: "done" }>, "errors" | "kperf">;
+  done(): Pick<Extract<RunnerMessage, { type: "done" }>, "errors" | "kperf" | "modules">;
   close(): Promise<void>;
 }
 
@@ -145,7 +145,14 @@ export function runRunner(run: PreparedRun, endpoint: RunnerEndpoint, o: RunnerO
         if (aborted === undefined && run.wiring.abortRequested !== undefined) aborted = { reason: run.wiring.abortRequested, exitCode: ExitCode.scriptAborted };
         return aborted;
       },
-      done: () => ({ errors: errors.entries() }),
+      done: () => {
+        const modules: Record<string, unknown> = {};
+        run.moduleInstances.forEach((m, i) => {
+          const state = m.runnerState?.();
+          if (state !== undefined) modules[run.moduleSpecifiers[i]!] = state;
+        });
+        return { errors: errors.entries(), ...(Object.keys(modules).length ? { modules } : {}) };
+      },
       close: async () => {
         await Promise.all(run.moduleInstances.map((m) => m.close?.()));
       },

@@ -19,8 +19,17 @@ import { objectMeta } from "../../runtime/kube/object-meta.ts";
 import { sharedKubeClient, type SharedKubeClient } from "../shared-kube-client.ts";
 import { renderTemplate } from "../../runtime/kube/template.ts";
 import { runBounded } from "../../runtime/util/worker-pool.ts";
+import { SegmentedIndex } from "../../runtime/segment/segmented-index.ts";
 import { PhaseTracker, reached, type VmiRecord } from "../../runtime/kubevirt/phase-tracker.ts";
 import { buildReport, type KindCreations, type Timeouts } from "../../runtime/kubevirt/sli-report.ts";
+import { mergeReportState, reportState, type KubevirtReportState } from "../../runtime/kubevirt/runner-report-state.ts";
+
+/** What a runner of a group sends of this module (HostModuleInstance.runnerState). */
+interface RunnerState {
+  readonly report: KubevirtReportState;
+  readonly places: ReadonlyArray<readonly [string, { info: ResourceInfo; namespace: string | undefined }]>;
+  readonly namespaces: readonly string[];
+}
 
 /** Built-in templates: stdlib/kubevirt/templates/<name>.yaml. */
 let builtins: Map<string, string> | undefined;
@@ -92,11 +101,15 @@ class KubevirtHost {
   readonly #tagCache = new TagCache();
   #tracker: PhaseTracker | undefined;
   readonly #created = new Map<string, KindCreations>();
-  readonly #replicas = new Map<string, number>();
+  /** Per template, the replica numbers' stripe of this run's segment: unique across the runners of a split test. */
+  readonly #replicas = new Map<string, SegmentedIndex>();
   /** Where the run created objects: "resource.group ns" → what to list at cleanup. */
   readonly #places = new Map<string, { info: ResourceInfo; namespace: string | undefined }>();
   readonly #namespaces = new Set<string>();
   readonly #timeouts: Timeouts = new Map();
+  /** A group's coordinator: the VMI records and tracker counts its runners sent (mergeRunnerState). */
+  readonly #runnerRecords: VmiRecord[] = [];
+  readonly #runnerStats: Record<string, number> = {};
   readonly #kindTags = new Map<string, TagSet>();
 
   constructor(run: RunContext) {
@@ -161,6 +174,8 @@ class KubevirtHost {
       },
       summary: () => this.#summary(),
       close: async () => this.#tracker?.close(),
+      runnerState: () => this.#runnerState(),
+      mergeRunnerState: (state) => this.#mergeRunnerState(state as RunnerState),
     };
   }
 
@@ -192,8 +207,9 @@ class KubevirtHost {
     const text = builtin ?? templateName;
     const label = builtin !== undefined ? `template ${templateName}` : "template";
     const key = builtin !== undefined ? templateName : text;
-    const replica = (this.#replicas.get(key) ?? 0) + 1;
-    this.#replicas.set(key, replica);
+    let replicas = this.#replicas.get(key);
+    if (replicas === undefined) this.#replicas.set(key, (replicas = new SegmentedIndex(this.#run.segment())));
+    const replica = replicas.next();
     const vars: Record<string, unknown> = { ...DEFAULT_VARS, replica, namespace: o.namespace ?? c.access.defaultNamespace ?? "default" };
     if (o.running === false) vars.runStrategy = "Halted";
     if (o.replicas !== undefined) vars.replicas = o.replicas;
@@ -432,19 +448,42 @@ class KubevirtHost {
 
   // ---- end of run ----
 
+  /** A runner's report inputs and where it created objects (for the coordinator's report and clean-up). */
+  #runnerState(): RunnerState | undefined {
+    if (this.#created.size === 0 && this.#tracker === undefined) return undefined;
+    return {
+      report: reportState({ created: this.#created, records: this.#tracker?.records.values() ?? [], timeouts: this.#timeouts, trackerStats: { ...(this.#tracker?.stats ?? {}) } }),
+      places: [...this.#places],
+      namespaces: [...this.#namespaces],
+    };
+  }
+
+  #mergeRunnerState(s: RunnerState): void {
+    this.#runnerRecords.push(...mergeReportState({ created: this.#created, timeouts: this.#timeouts, trackerStats: this.#runnerStats }, s.report));
+    for (const [key, place] of s.places) this.#places.set(key, place);
+    for (const ns of s.namespaces) this.#namespaces.add(ns);
+  }
+
   async #summary(): Promise<SummaryExtension | undefined> {
-    const c = this.#shared.current;
-    if (c === undefined || (this.#created.size === 0 && this.#tracker === undefined)) return undefined;
+    if (this.#created.size === 0 && this.#tracker === undefined) return undefined;
+    // A group's coordinator may not have talked to the cluster itself: it connects now (for the API server's counts
+    // after the run and the clean-up; without a count from before, the REST-call table is left out).
+    const c = this.#shared.current ?? (this.#runnerRecords.length > 0 || this.#places.size > 0 ? await this.#client().catch(() => undefined) : undefined);
+    if (c === undefined) return undefined;
     const before = await this.#shared.before;
     const after = await scrapeRequestTotals(c).catch(() => undefined);
-    const report = buildReport({
-      created: this.#created,
-      records: this.#tracker?.records.values() ?? [],
-      timeouts: this.#timeouts,
-      before,
-      after,
-      trackerStats: { ...(this.#tracker?.stats ?? {}) },
-    });
+    const stats: Record<string, number> = { ...this.#runnerStats };
+    for (const [k, n] of Object.entries(this.#tracker?.stats ?? {})) stats[k] = (stats[k] ?? 0) + n;
+    // Every runner's tracker (and the coordinator's, after a teardown's wait) watches the run's VMIs, so a VMI has a
+    // record in each: the one timed from its create (the runner that created it) is the VMI's, else the fullest.
+    const byUid = new Map<string, VmiRecord>();
+    const rank = (r: VmiRecord) => (r.t0Source === "create" ? 1000 : 0) + r.phases.size;
+    for (const r of [...(this.#tracker?.records.values() ?? []), ...this.#runnerRecords]) {
+      const have = byUid.get(r.uid);
+      if (have === undefined || rank(r) > rank(have)) byUid.set(r.uid, r);
+    }
+    const records = byUid.values();
+    const report = buildReport({ created: this.#created, records, timeouts: this.#timeouts, before, after, trackerStats: stats });
     // The safety net: objects the scenario's teardown did not remove (it failed, or never ran) are deleted here,
     // before loadgen/k8s closes the shared connection (close() may come too late).
     const options = this.#run.options()?.kubevirt as { cleanup?: boolean } | undefined;

@@ -33,7 +33,7 @@ export interface CreateOptions {
   template?: string;
   /**
    * Template variables. Built-in templates use containerPrefix, containerImg, containerTag, namespace, iteration,
-   * replica (a per-template counter from 1, unless given), runStrategy, replicas. Also Iteration, VU, RunID, Scenario.
+   * replica (a per-template counter from 1, unless given; in a split test — `--workers`, `loadgen rg run` — each runner takes its stripe of the numbers, so names never collide), runStrategy, replicas. Also Iteration, VU, RunID, Scenario.
    */
   vars?: Record<string, unknown>;
   /** Extra labels on the object (and on the VMIs it makes). */
