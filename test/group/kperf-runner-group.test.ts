@@ -10,8 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KperfReport } from "../../runtime/kperf/result.ts";
 import { packageRoot } from "../../runtime/image/loadgen-image.ts";
-import { createTestNamespace, deleteTestNamespace } from "../fixtures/local-cluster.ts";
-import { useRealNode } from "../fixtures/real-node.ts";
+import { onRealNode } from "../fixtures/real-node.ts";
 import { useGroupImage } from "./group-image.ts";
 import { groupObjects, loadgen, summaryFile } from "./helpers.ts";
 
@@ -21,15 +20,7 @@ let kc: KubeConfig;
 let ns: string;
 let image: string;
 
-test.before(async () => {
-  kc = await useRealNode();
-  image = await useGroupImage();
-  ns = await createTestNamespace(kc, "kperf-rg");
-});
-
-test.after(async () => {
-  await deleteTestNamespace(kc, ns);
-});
+onRealNode(test, "kperf-rg", useGroupImage, (s) => ({ kc, image, ns } = s));
 
 const rg = (file: string, name: string, extra: string[]) => ["rg", "run", file, "-n", ns, "--image", image, "--name", name, "-q", "--no-color", ...extra];
 

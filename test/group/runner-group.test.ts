@@ -7,8 +7,7 @@
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createTestNamespace, deleteTestNamespace } from "../fixtures/local-cluster.ts";
-import { eventually, useRealNode } from "../fixtures/real-node.ts";
+import { eventually, onRealNode } from "../fixtures/real-node.ts";
 import { useGroupImage } from "./group-image.ts";
 import { groupObjects, loadgen, readSummary, SCENARIO, summaryFile } from "./helpers.ts";
 
@@ -16,15 +15,7 @@ let kc: KubeConfig;
 let ns: string;
 let image: string;
 
-test.before(async () => {
-  kc = await useRealNode();
-  image = await useGroupImage();
-  ns = await createTestNamespace(kc, "rg");
-});
-
-test.after(async () => {
-  await deleteTestNamespace(kc, ns);
-});
+onRealNode(test, "rg", useGroupImage, (s) => ({ kc, image, ns } = s));
 
 const rg = (name: string, count: number, extra: string[]) => ["rg", "run", SCENARIO, "--count", String(count), "-n", ns, "--image", image, "--name", name, "-q", "--no-color", ...extra];
 const figure = (stderr: string, what: RegExp) => what.exec(stderr)?.[0];

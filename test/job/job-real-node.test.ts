@@ -14,8 +14,8 @@ import type { AddressInfo } from "node:net";
 import { AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createTestNamespace, deleteTestNamespace, useLocalCluster } from "../fixtures/local-cluster.ts";
-import { eventually, useRealNode } from "../fixtures/real-node.ts";
+import { useLocalCluster } from "../fixtures/local-cluster.ts";
+import { eventually, onRealNode } from "../fixtures/real-node.ts";
 import { fixture, repoRoot, runCli, tempScenario, type CliOutcome } from "../fixtures/run-scenario.ts";
 import { job, useJobImage } from "./helpers.ts";
 
@@ -35,14 +35,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test.before(async () => {
-  kc = await useRealNode();
-  image = await useJobImage();
-  ns = await createTestNamespace(kc, "job");
-});
-test.after(async () => {
-  await deleteTestNamespace(kc, ns);
-});
+onRealNode(test, "job", useJobImage, (s) => ({ kc, image, ns } = s));
 
 test("a load Job needing no service runs on the real node and exits 0; its result is the summary the runner left", async () => {
   const r = await job([script, ...common(), "--name", "passes", "-e", "GREETING=from-a-job"]);
