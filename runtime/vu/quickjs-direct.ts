@@ -106,6 +106,8 @@ interface ValueLayout {
   readonly nul: number;
   readonly undef: number;
   readonly string: number;
+  /** A string made by concatenation (QuickJS's rope), read as a string too; equal to `string` in a build without ropes. */
+  readonly rope: number;
   /** Non-float tags lie in [minTag, maxTag]; a tag outside it is a float64. */
   readonly minTag: number;
   readonly maxTag: number;
@@ -341,7 +343,7 @@ export class DirectBridge {
     const tag = i32[(ptr >> 2) + 1]!;
     const l = this.#layout;
     if (tag === l.int) return i32[ptr >> 2]!;
-    if (tag === l.string) return this.#getString(ptr);
+    if (tag === l.string || tag === l.rope) return this.#getString(ptr);
     if (tag === l.undef) return undefined;
     if (tag < l.minTag || tag > l.maxTag) return this.#ffi.QTS_GetFloat64(this.#ctx, ptr);
     if (tag === l.bool) return i32[ptr >> 2] !== 0;
@@ -494,16 +496,18 @@ function readLayout(vm: QuickJSContext, internals: ContextInternals): ValueLayou
     undef: tagOf("undefined"),
     string: tagOf("'s'"),
   };
+  // Long concatenations are ropes, with a tag of their own: read as an object (JSON text) they reached the host quoted.
+  const rope = tagOf("'a'.repeat(1000) + 'b'.repeat(1000)");
   const fast = [l.int, l.bool, l.nul, l.undef, l.string];
   const others = [tagOf("({})"), tagOf("Symbol()"), tagOf("10n"), tagOf("10n ** 40n")];
   const minTag = Math.min(...fast, ...others);
   const maxTag = Math.max(...fast, ...others);
   const floats = ["1.5", "-0", "NaN", "2 ** 31", "-1e300", "Infinity", "-Infinity", "5e-324"].map(tagOf);
-  const distinct = new Set(fast).size === fast.length && !others.some((t) => fast.includes(t));
+  const distinct = new Set(fast).size === fast.length && !others.some((t) => fast.includes(t)) && (rope === l.string || !(fast.includes(rope) || others.includes(rope)));
   if (!distinct || maxTag - minTag > 64 || floats.some((t) => t >= minTag && t <= maxTag)) {
     throw new Error(`loadgen: unexpected QuickJS value layout (tags ${[...fast, ...others].join(",")}; floats ${floats.join(",")})`);
   }
-  const lengths = ["''", "'abc'", "'\\u00e9\\u20ac'", "'a\\u0000b'", "'x'.repeat(70000)"].map((source) => {
+  const lengths = ["''", "'abc'", "'\\u00e9\\u20ac'", "'a\\u0000b'", "'x'.repeat(70000)", "'a'.repeat(1000) + 'b'.repeat(1000)"].map((source) => {
     const h = vm.evalCode(source).unwrap() as unknown as Lifetime<number>;
     try {
       return stringLength(i32, h.value);
@@ -511,6 +515,6 @@ function readLayout(vm: QuickJSContext, internals: ContextInternals): ValueLayou
       h.dispose();
     }
   });
-  if (lengths.join() !== "0,3,2,3,70000") throw new Error(`loadgen: unexpected QuickJS string layout (lengths ${lengths.join()}, not 0,3,2,3,70000)`);
-  return { ...l, minTag, maxTag };
+  if (lengths.join() !== "0,3,2,3,70000,2000") throw new Error(`loadgen: unexpected QuickJS string layout (lengths ${lengths.join()}, not 0,3,2,3,70000,2000)`);
+  return { ...l, rope, minTag, maxTag };
 }

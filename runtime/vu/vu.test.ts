@@ -26,6 +26,11 @@ export default async function () {
 }
 export function setup() { seen("setup"); return { ok: true }; }
 export async function hang() { await wait(true); }
+export async function ropes() {
+  // Concatenations this long are QuickJS ropes, a string type of their own.
+  const s = "a".repeat(3000) + "é".repeat(3000);
+  return [echo(s) === s, (await echoLater(s)) === s];
+}
 export async function strings(texts) {
   const back = [];
   for (const t of texts) back.push([echo(t) === t, (await echoLater(t)) === t]);
@@ -153,6 +158,13 @@ test("strings cross into and out of a VU whole: NUL characters, lone surrogates,
   const outcome = await vu.callForResult("strings", JSON.stringify(texts), "setup");
   assert.equal(outcome, { ok: true, json: JSON.stringify(texts.map(() => [true, true])) }, "each text came back equal, from a sync and an async host call");
   assert.equal(echoed, texts, "the host received each text exactly");
+});
+
+test("a long concatenation (a QuickJS rope) crosses as the string it is, not as quoted JSON text", async () => {
+  const { vu, echoed } = await newVu(4);
+  const outcome = await vu.callForResult("ropes", undefined, "setup");
+  assert.equal(outcome, { ok: true, json: "[true,true]" });
+  assert.equal(echoed, ["a".repeat(3000) + "é".repeat(3000)], "the host received the text itself");
 });
 
 test.run();
