@@ -8,6 +8,7 @@ import type {
   CookieOptions,
   CookieJar as CookieJarApi,
   ExpectedStatuses,
+  FileData as FileDataApi,
   HttpError,
   HttpURL,
   Params,
@@ -165,6 +166,54 @@ function utf8Of(bytes: Uint8Array): string {
   return decodeURIComponent(escape(s));
 }
 
+class FileData implements FileDataApi {
+  readonly data: string | ArrayBuffer | number[];
+  readonly filename: string;
+  readonly content_type: string;
+  constructor(data: string | ArrayBuffer | number[], filename: string, contentType: string) {
+    this.data = data;
+    this.filename = filename;
+    this.content_type = contentType;
+  }
+}
+
+export function file(data: string | ArrayBuffer | number[], filename?: string, contentType?: string): FileDataApi {
+  if (!(typeof data === "string" || data instanceof ArrayBuffer || Array.isArray(data))) throw new TypeError("file(): data is text, an ArrayBuffer or an array of byte values");
+  return new FileData(data, filename === undefined ? `${Date.now()}000000` : String(filename), contentType === undefined ? "application/octet-stream" : String(contentType));
+}
+
+/** Text as its UTF-8 bytes. */
+function utf8Bytes(s: string): Uint8Array {
+  const bin = unescape(encodeURIComponent(s));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** A form with files as multipart/form-data bytes (RFC 7578), its fields in the object's order. */
+function multipart(o: Record<string, unknown>, boundary: string): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const quoted = (v: string) => v.replace(/["\r\n\\]/g, (c) => encodeURIComponent(c));
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(k)}"`;
+    let bytes: Uint8Array;
+    if (v instanceof FileData) {
+      head += `; filename="${quoted(v.filename)}"\r\nContent-Type: ${v.content_type}`;
+      bytes = typeof v.data === "string" ? utf8Bytes(v.data) : v.data instanceof ArrayBuffer ? new Uint8Array(v.data) : Uint8Array.from(v.data);
+    } else bytes = utf8Bytes(String(v));
+    parts.push(utf8Bytes(head + "\r\n\r\n"), bytes, utf8Bytes("\r\n"));
+  }
+  parts.push(utf8Bytes(`--${boundary}--\r\n`));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function formEncode(o: Record<string, unknown>): string {
   let s = "";
   for (const k of Object.keys(o)) s += (s === "" ? "" : "&") + encodeURIComponent(k) + "=" + encodeURIComponent(String(o[k]));
@@ -208,8 +257,15 @@ export function request(method: string, url: RequestURL, body?: RequestBody, par
     b = latin1Of(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
     binary = true;
   } else if (typeof body === "object") {
-    b = formEncode(body);
-    if (!hasHeader(p, "content-type")) p = { ...p, headers: { ...p?.headers, "Content-Type": "application/x-www-form-urlencoded" } };
+    if (Object.keys(body).some((k) => (body as Record<string, unknown>)[k] instanceof FileData)) {
+      const boundary = `loadgen${Math.random().toString(16).slice(2)}${Math.random().toString(16).slice(2)}`;
+      b = latin1Of(multipart(body, boundary));
+      binary = true;
+      if (!hasHeader(p, "content-type")) p = { ...p, headers: { ...p?.headers, "Content-Type": `multipart/form-data; boundary=${boundary}` } };
+    } else {
+      b = formEncode(body);
+      if (!hasHeader(p, "content-type")) p = { ...p, headers: { ...p?.headers, "Content-Type": "application/x-www-form-urlencoded" } };
+    }
   } else b = String(body);
   const type = p?.responseType;
   const send = type === "text" ? requestText : type === "binary" ? requestBinary : requestLazy;
@@ -382,5 +438,6 @@ const http = /* @__PURE__ */ Object.freeze({
   url,
   cookieJar,
   CookieJar,
+  file,
 });
 export default http;

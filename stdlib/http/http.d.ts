@@ -56,8 +56,35 @@ export type Tags = Record<string, string>;
 /** What the body of a Response is: `"text"` (a string, copied in when the response arrives), `"binary"` (an ArrayBuffer), `"none"` (not kept). */
 export type ResponseType = "text" | "binary" | "none";
 
-/** A request body: text, bytes, or an object sent as `application/x-www-form-urlencoded` (as k6 does). */
-export type RequestBody = string | ArrayBuffer | Uint8Array | Record<string, string | number | boolean> | null | undefined;
+/**
+ * A request body: text, bytes, or an object sent as `application/x-www-form-urlencoded`, or as `multipart/form-data`
+ * when one of its values is a file ({@link file}), as k6 does.
+ */
+export type RequestBody = string | ArrayBuffer | Uint8Array | Record<string, string | number | boolean | FileData> | null | undefined;
+
+/** A file for a multipart request (k6's FileData), made by {@link file}. */
+export interface FileData {
+  readonly data: string | ArrayBuffer | number[];
+  readonly filename: string;
+  readonly content_type: string;
+}
+
+/**
+ * Wraps data as a file for a multipart request (file uploads): an object body with a file in it is sent as
+ * `multipart/form-data`, each field a part, the file's with its filename and content type.
+ * @param data text (sent as UTF-8), an ArrayBuffer, or an array of byte values
+ * @param filename default: the current time in nanoseconds, as k6's
+ * @param contentType default `application/octet-stream`
+ * @example Uploading a file
+ * ```ts
+ * import http from "loadgen/http";
+ * const report = open("report.bin", "b");
+ * export default async function () {
+ *   await http.post("http://127.0.0.1:8000/upload", { title: "daily", file: http.file(report, "report.bin") });
+ * }
+ * ```
+ */
+export function file(data: string | ArrayBuffer | number[], filename?: string, contentType?: string): FileData;
 
 /** A request's URL: a string, or a named URL made by {@link url}. */
 export type RequestURL = string | HttpURL;
@@ -407,5 +434,6 @@ declare const http: {
   readonly url: typeof url;
   readonly cookieJar: typeof cookieJar;
   readonly CookieJar: typeof CookieJar;
+  readonly file: typeof file;
 };
 export default http;

@@ -79,6 +79,38 @@ export default async function () {
   assert.is(checksRun(o), 6);
 });
 
+test("an object body with http.file() values goes as multipart/form-data: every field and file arrives whole, as a multipart parser reads it", async () => {
+  const before = server.seen.headers.length;
+  const o = await runHttp(`
+import http from "loadgen/http";
+import { check } from "loadgen";
+const B = __ENV.BASE;
+export default async function () {
+  const bytes = new Uint8Array([0, 1, 200, 255]);
+  const r = await http.post(B + "/echo", { title: "daily é", count: 3, report: http.file(bytes.buffer, "report.bin"), notes: http.file("line 1\\nline 2", "notes.txt", "text/plain") });
+  check(r, { "answered": (x) => x.status === 200 });
+  const f = http.file([104, 105]);
+  check(f, { "k6's defaults: octet-stream, a time as the name": (x) => x.content_type === "application/octet-stream" && /^\\d+$/.test(x.filename) && x.data.length === 2 });
+}
+`, { env: env() });
+  assert.is(o.exitCode, 0, why(o));
+  assert.equal(failedChecks(o), []);
+  assert.is(checksRun(o), 2);
+  const type = server.seen.headers.slice(before).map((h) => String(h["content-type"])).find((t) => t.startsWith("multipart/form-data; boundary="));
+  assert.ok(type, "the server got a multipart request");
+  const boundary = type!.slice(type!.indexOf("=") + 1);
+  const body = server.seen.bodies.find((b) => b.includes(`--${boundary}--`));
+  // Node's own multipart parser (fetch's Response.formData) reads what the server received.
+  const form = await new Response(body, { headers: { "content-type": type! } }).formData();
+  assert.equal([...form.keys()], ["title", "count", "report", "notes"], "the fields in the object's order");
+  assert.is(form.get("title"), "daily é");
+  assert.is(form.get("count"), "3");
+  const report = form.get("report") as File;
+  assert.equal([report.name, report.type, [...new Uint8Array(await report.arrayBuffer())]], ["report.bin", "application/octet-stream", [0, 1, 200, 255]]);
+  const notes = form.get("notes") as File;
+  assert.equal([notes.name, notes.type, await notes.text()], ["notes.txt", "text/plain", "line 1\nline 2"]);
+});
+
 test("batch sends every request once, in parallel, and answers in order (arrays) or by key (objects)", async () => {
   const before = server.seen.count("GET /items/0");
   const o = await runHttp(`
