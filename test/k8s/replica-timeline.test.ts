@@ -131,9 +131,8 @@ test("the summary has the milestone table and the changes table; teardown's stop
   assert.ok(tables.some((x) => x.title === `replicas of ${ns}/deployment/web over the run`));
   const logged = run.logs.find((l) => l.includes("TIMELINE "));
   assert.ok(logged, "teardown logged the timeline");
-  // console.log's line: the level, then the message as a JSON string.
-  const message = JSON.parse(logged!.slice(logged!.indexOf('"'))) as string;
-  const fromTeardown = JSON.parse(message.slice("TIMELINE ".length)) as Timeline;
+  // console.log's line: the level, then the message (the JSON text from its first "{" to its last "}").
+  const fromTeardown = JSON.parse(logged!.slice(logged!.indexOf("{"), logged!.lastIndexOf("}") + 1)) as Timeline;
   assert.equal(fromTeardown.desired, timeline().desired);
 });
 
