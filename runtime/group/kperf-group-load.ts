@@ -15,11 +15,10 @@ import { GroupExecution, type GroupOptions } from "./group-execution.ts";
  */
 export function kperfGroupLoad(launch: GroupOptions["launch"], options: Omit<GroupOptions, "launch" | "share">): KperfLoad {
   let execution: GroupExecution | undefined;
-  let controller: AbortController | undefined;
   const open = (c: KperfLoadContext) => {
     if (execution !== undefined) return execution;
     // The run's signal stops the group (Ctrl-C, abortOnFail); the group's own controller tells every runner.
-    const own = (controller = new AbortController());
+    const own = new AbortController();
     c.signal.addEventListener("abort", () => own.abort(c.signal.reason), { once: true });
     return (execution = new GroupExecution({ engine: c.engine, controller: own, tags: c.tags, options: { scenarios: [] } }, new ErrorLog(c.log), {
       ...options,
@@ -46,7 +45,6 @@ export function kperfGroupLoad(launch: GroupOptions["launch"], options: Omit<Gro
         };
       } finally {
         await group.close();
-        controller = undefined;
       }
     },
   };

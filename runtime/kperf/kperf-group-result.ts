@@ -7,9 +7,7 @@ import type { RunnerKperfTotals } from "../group/protocol.ts";
 import type { MetricsEngine } from "../metrics/engine.ts";
 import { formatGoDuration } from "../metrics/go-duration.ts";
 import { CounterSink, TrendSink } from "../metrics/sink.ts";
-import type { KperfReport } from "./result.ts";
-
-const PERCENTILES = [0, 0.5, 0.9, 0.95, 0.99, 1];
+import { PERCENTILES, type KperfReport } from "./result.ts";
 
 /** kperf's [p, seconds] pairs of a merged trend of milliseconds. */
 function percentilesOf(trend: TrendSink): Array<[number, number]> {

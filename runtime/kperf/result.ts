@@ -5,7 +5,8 @@
 import { formatGoDuration } from "../metrics/go-duration.ts";
 import type { RawError, SpecOutcome } from "./runner.ts";
 
-const PERCENTILES = [0, 0.5, 0.9, 0.95, 0.99, 1];
+/** The quantiles kperf reports. */
+export const PERCENTILES: readonly number[] = [0, 0.5, 0.9, 0.95, 0.99, 1];
 
 export interface KperfReport {
   total: number;

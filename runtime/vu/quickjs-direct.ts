@@ -379,12 +379,20 @@ export class DirectBridge {
     this.#ffi.QTS_FreeCString(this.#ctx, cstr);
     if (s.length === stringLength(this.#heap(), ptr)) return s;
     const json = this.call(this.#stringify, 1, ptr);
-    if (json === 0) throw this.#vm.dump(this.takeError());
+    if (json === 0) throw this.#crossingError();
     const cjson = this.#ffi.QTS_GetString(this.#ctx, json);
     const text = this.#in.module.UTF8ToString(cjson);
     this.#ffi.QTS_FreeCString(this.#ctx, cjson);
     this.free(json);
     return JSON.parse(text) as string;
+  }
+
+  /** The error of a failed JSON crossing (never expected: the builtins were taken before any scenario code). */
+  #crossingError(): Error {
+    const e = this.takeError();
+    const text = String(this.#vm.dump(e));
+    e.dispose();
+    return new Error(`loadgen: a string could not cross the VU boundary: ${text}`);
   }
 
   /** A host string as a new guest string (owned). One with a NUL in it crosses as JSON text (see #getString). */
@@ -400,7 +408,7 @@ export class DirectBridge {
     if (!nul) return ptr;
     const parsed = this.call(this.#parse, 1, ptr);
     this.free(ptr);
-    if (parsed === 0) throw this.#vm.dump(this.takeError());
+    if (parsed === 0) throw this.#crossingError();
     return parsed;
   }
 
